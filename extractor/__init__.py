@@ -1,0 +1,1 @@
+"""Turn government-information-disclosure annual reports into research data."""

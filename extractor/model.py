@@ -1,0 +1,133 @@
+"""The document model every reader produces and the mapper consumes.
+
+A document is an ordered list of blocks: paragraphs and tables. A table is a rectangular grid
+of cell references with row/column spans already expanded: a spanned cell appears at every
+grid position it covers, as the *same* ``Cell`` object, so consumers can tell a merged cell
+from two equal ones (``grid[r][c] is grid[r][c+1]``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterator, Union
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where a piece of text came from: an element path, a line, a page and box."""
+
+    path: str | None = None  # e.g. "/html/body/div[2]/table[1]/tr[3]/td[2]" or "line 212"
+    page: int | None = None  # 1-based page number (PDF)
+    bbox: tuple[float, float, float, float] | None = None  # x0, top, x1, bottom in PDF points
+    source: str | None = None  # "text", "html", "pdf", "docx", "ocr"
+    confidence: float | None = None  # recogniser confidence (OCR only)
+
+    def to_dict(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if v is not None}
+
+
+@dataclass(eq=False)
+class Cell:
+    """One printed table cell; ``text`` keeps the text as found (lines joined by '\\n')."""
+
+    text: str
+    provenance: Provenance = field(default_factory=Provenance)
+    rowspan: int = 1
+    colspan: int = 1
+
+
+@dataclass
+class Paragraph:
+    text: str
+    provenance: Provenance = field(default_factory=Provenance)
+
+
+@dataclass
+class Table:
+    """A table as a rectangular grid (spans expanded; short rows padded with ``None``)."""
+
+    grid: list[list[Cell | None]]
+    provenance: Provenance = field(default_factory=Provenance)
+    # True when the reader knows grid columns line up (HTML, DOCX, ruled PDF). Flattened text
+    # drops blank cells, so positions there are only an order, not a column.
+    aligned: bool = True
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.grid)
+
+    @property
+    def n_cols(self) -> int:
+        return max((len(r) for r in self.grid), default=0)
+
+    def distinct_row(self, r: int) -> list[Cell]:
+        """The cells of row ``r`` in order, each merged cell once."""
+        out: list[Cell] = []
+        for cell in self.grid[r]:
+            if cell is not None and (not out or cell is not out[-1]):
+                out.append(cell)
+        return out
+
+    def text(self) -> str:
+        seen: set[int] = set()
+        parts = []
+        for row in self.grid:
+            for cell in row:
+                if cell is not None and id(cell) not in seen:
+                    seen.add(id(cell))
+                    parts.append(cell.text)
+        return "\n".join(parts)
+
+
+Block = Union[Paragraph, Table]
+
+
+@dataclass
+class Document:
+    """What a reader returns: blocks in reading order plus what the reader learnt on the way."""
+
+    blocks: list[Block]
+    format: str  # "text", "html", "pdf", "docx"
+    title: str | None = None  # e.g. HTML <title>; the mapper prefers the report's own title
+    warnings: list[str] = field(default_factory=list)
+    meta: dict = field(default_factory=dict)  # reader extras: encoding, pages, page-level facts
+
+    def paragraphs(self) -> Iterator[Paragraph]:
+        return (b for b in self.blocks if isinstance(b, Paragraph))
+
+    def tables(self) -> Iterator[Table]:
+        return (b for b in self.blocks if isinstance(b, Table))
+
+
+def expand_spans(rows: list[list[Cell]]) -> list[list[Cell | None]]:
+    """Lay out rows of cells (with ``rowspan``/``colspan``) onto a rectangular grid.
+
+    The standard HTML table algorithm: each cell takes the first free column of its row, and
+    occupies ``rowspan`` x ``colspan`` positions. Used by the HTML and DOCX readers.
+    """
+    grid: list[list[Cell | None]] = []
+    for r, row in enumerate(rows):
+        while len(grid) <= r:
+            grid.append([])
+        c = 0
+        for cell in row:
+            while c < len(grid[r]) and grid[r][c] is not None:
+                c += 1
+            for dr in range(max(cell.rowspan, 1)):
+                rr = r + dr
+                if rr >= len(rows):  # a rowspan past the table's end is clipped
+                    break
+                while len(grid) <= rr:
+                    grid.append([])
+                line = grid[rr]
+                for dc in range(max(cell.colspan, 1)):
+                    cc = c + dc
+                    while len(line) <= cc:
+                        line.append(None)
+                    if line[cc] is None:
+                        line[cc] = cell
+            c += max(cell.colspan, 1)
+    width = max((len(r) for r in grid), default=0)
+    for line in grid:
+        line.extend([None] * (width - len(line)))
+    return grid
