@@ -1,0 +1,67 @@
+"""Legacy Word (.doc) and WPS (.wps) files: converted to .docx by LibreOffice, then read as .docx.
+
+Many offices still post OLE2 attachments; no pure-Python reader handles their tables, so the
+conversion is delegated to ``soffice`` when it is installed, with one clear message when not.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+from ..errors import InputError, LimitExceededError, MissingDependencyError, UnsupportedFormatError
+from ..model import Document
+from .docx import read_docx
+
+CONVERT_TIMEOUT_S = 120
+MAX_INPUT_BYTES = 100 * 1024 * 1024
+INSTALL_HINT = "install LibreOffice (e.g. `apt-get install libreoffice-writer`) so that `soffice` is on PATH"
+
+
+def find_soffice() -> str | None:
+    """The LibreOffice executable on PATH (``soffice`` or ``libreoffice``), or None."""
+    return shutil.which("soffice") or shutil.which("libreoffice")
+
+
+def read_legacy_office(data: bytes, *, source: str | None = None) -> Document:
+    """Convert an OLE2 Word/WPS file to .docx with LibreOffice and read that."""
+    name = source or "input"
+    soffice = find_soffice()
+    if soffice is None:
+        raise MissingDependencyError(f"{name}: reading .doc/.wps files needs LibreOffice: {INSTALL_HINT}")
+    if len(data) > MAX_INPUT_BYTES:
+        raise LimitExceededError(f"{name}: file is {len(data) // (1024 * 1024)} MB (limit {MAX_INPUT_BYTES // (1024 * 1024)} MB)")
+    converted = convert_to_docx(data, soffice, name)
+    doc = read_docx(converted, source=source)
+    doc.format = "doc"
+    doc.meta["converted_by"] = "soffice"
+    return doc
+
+
+def convert_to_docx(data: bytes, soffice: str, name: str = "input") -> bytes:
+    """Run ``soffice --headless --convert-to docx`` in a private temp dir; return the .docx bytes."""
+    with tempfile.TemporaryDirectory(prefix="extractor-soffice-") as tmp:
+        tmpdir = Path(tmp)
+        src = tmpdir / "input.doc"
+        src.write_bytes(data)
+        outdir = tmpdir / "out"
+        outdir.mkdir()
+        profile = (tmpdir / "profile").as_uri()  # a private profile: no clash with a running office
+        cmd = [soffice, f"-env:UserInstallation={profile}", "--headless", "--norestore", "--nologo",
+               "--convert-to", "docx:MS Word 2007 XML", "--outdir", str(outdir), str(src)]
+        env = dict(os.environ, HOME=str(tmpdir))
+        try:
+            proc = subprocess.run(cmd, capture_output=True, timeout=CONVERT_TIMEOUT_S, env=env, cwd=tmp)
+        except subprocess.TimeoutExpired:
+            raise InputError(f"{name}: LibreOffice did not finish converting within {CONVERT_TIMEOUT_S} s") from None
+        except OSError as exc:
+            raise MissingDependencyError(f"{name}: could not run LibreOffice ({exc.strerror}); {INSTALL_HINT}") from None
+        out = outdir / "input.docx"
+        if not out.exists() or out.stat().st_size == 0:
+            detail = (proc.stderr or proc.stdout).decode("utf-8", "replace").strip().splitlines()
+            why = detail[-1] if detail else f"exit status {proc.returncode}"
+            raise UnsupportedFormatError(f"{name}: LibreOffice could not convert this file to .docx ({why})")
+        return out.read_bytes()
