@@ -1,0 +1,164 @@
+"""HTML pages (article pages, Word "save as HTML" exports) into the document model.
+
+Text outside tables becomes paragraphs, split at block elements and ``<br>``; each innermost
+``<table>`` becomes a grid with rowspan/colspan expanded. Tables that hold other tables are page
+layout and are walked through. Site chrome stays in as paragraphs: the mapper finds the report
+by its contents, so a menu or footer cannot be mistaken for a table of the template.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+
+from bs4 import BeautifulSoup, Comment, NavigableString, Tag
+from bs4 import XMLParsedAsHTMLWarning
+
+from ..errors import LimitExceededError
+from ..model import Cell, Document, Paragraph, Provenance, Table, expand_spans
+from .textenc import decode_bytes
+
+_BLOCK = {
+    "p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "section", "article",
+    "header", "footer", "nav", "main", "aside", "blockquote", "pre", "dl", "dt", "dd", "form",
+    "center", "address", "figure", "figcaption", "hr", "caption", "tr", "tbody", "thead", "tfoot",
+}
+_SKIP = {"script", "style", "noscript", "template", "head", "iframe", "object", "svg", "select",
+         "button", "input", "textarea", "xml"}
+_SPACES = re.compile(r"[ \t\r\n\u00a0\u3000\u2002\u2003\u2009\u200b]+")
+MAX_SPAN = 500  # a rowspan/colspan above this is a broken page, not a table
+MAX_DEPTH = 400  # nesting beyond this is hostile or broken markup
+
+
+def read_html(data: bytes, *, source: str | None = None, encoding: str | None = None) -> Document:
+    text, enc = decode_bytes(data, declared=encoding, sniff_html=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        soup = BeautifulSoup(text, "lxml")
+    title_tag = soup.find("title")
+    title = _clean(title_tag.get_text()) if title_tag else None
+    walker = _Walker()
+    root = soup.body or soup
+    walker.walk(root, depth=0)
+    walker.flush()
+    return Document(blocks=walker.blocks, format="html", title=title or None, meta={"encoding": enc})
+
+
+def _clean(s: str) -> str:
+    return _SPACES.sub(" ", s).strip()
+
+
+def _path(tag: Tag) -> str:
+    """An XPath-like path to ``tag``, e.g. /html/body/div[2]/table[1]/tr[3]/td[2]."""
+    parts = []
+    node = tag
+    while node is not None and isinstance(node, Tag) and node.name != "[document]":
+        parent = node.parent
+        if parent is not None:
+            same = [c for c in parent.find_all(node.name, recursive=False)]
+            idx = next((k for k, c in enumerate(same, 1) if c is node), 1)
+            parts.append(f"{node.name}[{idx}]" if len(same) > 1 else node.name)
+        else:
+            parts.append(node.name)
+        node = parent
+    return "/" + "/".join(reversed(parts))
+
+
+class _Walker:
+    def __init__(self) -> None:
+        self.blocks: list = []
+        self.buf: list[str] = []
+        self.buf_tag: Tag | None = None
+
+    def flush(self) -> None:
+        text = _clean("".join(self.buf))
+        if text:
+            prov = Provenance(path=_path(self.buf_tag) if self.buf_tag is not None else None, source="html")
+            self.blocks.append(Paragraph(text, prov))
+        self.buf = []
+        self.buf_tag = None
+
+    def walk(self, node: Tag, depth: int) -> None:
+        if depth > MAX_DEPTH:
+            raise LimitExceededError(f"HTML nesting deeper than {MAX_DEPTH} elements")
+        for child in node.children:
+            if isinstance(child, Comment):
+                continue
+            if isinstance(child, NavigableString):
+                if type(child) is NavigableString:  # skip CData, doctype, processing instructions
+                    if self.buf_tag is None:
+                        self.buf_tag = node
+                    self.buf.append(str(child))
+                continue
+            if not isinstance(child, Tag):
+                continue
+            name = (child.name or "").lower()
+            if name in _SKIP or ":" in name and name != "o:p" and name.startswith(("v:", "w:", "m:")):
+                continue
+            if name == "br":
+                self.flush()
+                continue
+            if name == "table":
+                self.flush()
+                if child.find("table") is not None:  # a layout table: walk through it
+                    self.walk(child, depth + 1)
+                    self.flush()
+                else:
+                    table = _table(child)
+                    if table is not None:
+                        self.blocks.append(table)
+                continue
+            if name in _BLOCK or name in ("td", "th"):
+                self.flush()
+                self.walk(child, depth + 1)
+                self.flush()
+            else:
+                self.walk(child, depth + 1)
+
+
+def _span(tag: Tag, attr: str) -> int:
+    m = re.match(r"\s*(\d+)", str(tag.get(attr) or ""))
+    return min(max(int(m.group(1)), 1), MAX_SPAN) if m else 1
+
+
+def _cell_text(td: Tag) -> str:
+    """Cell text with block breaks as newlines; inline runs (a number split over spans) joined."""
+    lines: list[str] = []
+    buf: list[str] = []
+
+    def walk(node: Tag) -> None:
+        for child in node.children:
+            if isinstance(child, Comment):
+                continue
+            if isinstance(child, NavigableString):
+                if type(child) is NavigableString:
+                    buf.append(str(child))
+                continue
+            if not isinstance(child, Tag) or child.name in _SKIP:
+                continue
+            if child.name == "br" or child.name in _BLOCK:
+                lines.append("".join(buf))
+                buf.clear()
+                walk(child)
+                lines.append("".join(buf))
+                buf.clear()
+            else:
+                walk(child)
+
+    walk(td)
+    lines.append("".join(buf))
+    return "\n".join(t for t in (_clean(x) for x in lines) if t)
+
+
+def _table(tag: Tag) -> Table | None:
+    rows: list[list[Cell]] = []
+    for tr in tag.find_all("tr"):
+        cells = []
+        for td in tr.find_all(["td", "th"], recursive=False):
+            cells.append(Cell(_cell_text(td), Provenance(path=_path(td), source="html"),
+                              rowspan=_span(td, "rowspan"), colspan=_span(td, "colspan")))
+        rows.append(cells)
+    rows = [r for r in rows if r] or []
+    if not rows:
+        return None
+    return Table(grid=expand_spans(rows), provenance=Provenance(path=_path(tag), source="html"), aligned=True)
