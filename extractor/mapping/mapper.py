@@ -1,0 +1,335 @@
+"""The one mapper: document model in, schema values out.
+
+It finds the three tables by their contents (markers such as 勾稽关系 or 未经复议直接起诉, and
+row labels), never by heading numbers or position; follows a table into its continuation
+blocks; matches row labels on normalised text; and reads each row's value cells in printed
+order. What cannot be placed or read is reported missing/unreadable with a warning.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ..model import Cell, Document, Provenance, Table
+from ..schema import (APPLICANT_COLUMNS, SUBTOTAL_LABEL, TEMPLATES, Column, Row, TableSpec,
+                      Template)
+from .labels import normalise
+from .numbers import parse_value
+from .rows import RowView, split_row, transpose
+
+_APPLICANT_KEYS = {normalise(c.label): c.key for c in APPLICANT_COLUMNS}
+_APPLICANT_KEYS[normalise(SUBTOTAL_LABEL)] = "_subtotal"
+_UNIT_IN_HEADER = re.compile(r"(万元|元)")
+
+
+@dataclass
+class MappedCell:
+    table: str
+    row: str
+    column: str
+    value: int | float | None
+    raw: str | None
+    state: str
+    unit: str | None = None
+    provenance: Provenance | None = None
+
+
+@dataclass
+class MapResult:
+    template: str
+    cells: list[MappedCell]
+    warnings: list[str] = field(default_factory=list)
+    tables_found: list[str] = field(default_factory=list)
+
+
+# --- template ---------------------------------------------------------------------------------
+
+def detect_template(doc: Document, year: int | None) -> tuple[str | None, list[str]]:
+    """'2021' or '2019' from the tables' own labels; the year only breaks a tie.
+
+    Returns (None, warnings) when no table of either template is present.
+    """
+    table_text = normalise("".join(t.text() for t in doc.tables()))
+    para_text = normalise("".join(p.text for p in doc.paragraphs()))
+    text = table_text + para_text
+    scores = {k: sum(1 for m in t.markers if normalise(m) in text) for k, t in TEMPLATES.items()}
+    warnings: list[str] = []
+    found_any = any(normalise(m) in text for t in TEMPLATES.values() for spec in t.tables for m in spec.markers)
+    if not found_any and not any(scores.values()):
+        return None, warnings
+    if scores["2021"] > scores["2019"]:
+        key = "2021"
+    elif scores["2019"] > scores["2021"]:
+        key = "2019"
+    else:
+        key = "2021" if (year is None or year >= 2021) else "2019"
+        warnings.append("template: the tables' labels do not decide between 2019 and 2021; "
+                        f"chose {key} by the report year")
+    expected = "2021" if (year or 2021) >= 2021 else "2019"
+    if year is not None and key != expected:
+        warnings.append(f"template: a {year} report printed with the {key} template's tables")
+    return key, warnings
+
+
+# --- row matching -----------------------------------------------------------------------------
+
+def _keys(row: Row) -> list[str]:
+    return [k for k in {normalise(row.label), *(normalise(a) for a in row.aliases)} if k]
+
+
+def match_row(spec: TableSpec, label_keys: list[str]) -> Row | None:
+    """The schema row a printed label names, most specific label cell first."""
+    if not label_keys:
+        return None
+    candidates = [label_keys[-1], "".join(label_keys)]
+    for text in candidates:
+        exact = [r for r in spec.rows if text in _keys(r)]
+        if exact:
+            return exact[0]
+    for text in candidates:
+        best: tuple[int, Row] | None = None
+        for r in spec.rows:
+            for k in _keys(r):
+                if len(k) >= 4 and (text.startswith(k) or (len(text) >= 4 and k.startswith(text))
+                                    or (text is candidates[1] and text.endswith(k))):
+                    if best is None or len(k) > best[0]:
+                        best = (len(k), r)
+        if best:
+            return best[1]
+    return None
+
+
+def _marker_kind(template: Template, text: str) -> str | None:
+    """Which table a header row announces, by its strongest markers."""
+    hits = {spec.key: sum(1 for m in spec.markers if normalise(m) in text) for spec in template.tables}
+    kind, n = max(hits.items(), key=lambda kv: kv[1])
+    return kind if n else None
+
+
+# --- the mapper -------------------------------------------------------------------------------
+
+def map_document(doc: Document, template_key: str) -> MapResult:
+    template = TEMPLATES[template_key]
+    warnings: list[str] = []
+    tables = [_maybe_transpose(t) for t in doc.tables()]
+    buckets: dict[str, list[RowView]] = {spec.key: [] for spec in template.tables}
+    current: str | None = None
+    for ti, table in enumerate(tables):
+        rows = [split_row(table, ti, r) for r in range(table.n_rows)]
+        kind = _table_kind(template, table, rows)
+        if kind is not None:
+            current = kind
+        for rv in rows:
+            keys = rv.label_keys
+            matched_kind = None
+            if current and match_row(template.table(current), keys):
+                matched_kind = current
+            else:
+                for spec in template.tables:
+                    if match_row(spec, keys):
+                        matched_kind = spec.key
+                        break
+            if not rv.is_data or (not keys and not any(c.text.strip() for c in rv.values)
+                                  and len(rv.values) < 15):
+                header_kind = _marker_kind(template, normalise("".join(c.text for c in rv.labels)))
+                if header_kind:
+                    current = header_kind
+                if current:
+                    buckets[current].append(rv)
+                continue
+            if matched_kind:
+                current = matched_kind
+            if current:
+                buckets[current].append(rv)
+
+    cells: dict[tuple[str, str, str], MappedCell] = {}
+    for spec in template.tables:
+        rows = buckets[spec.key]
+        if spec.key == "active_disclosure":
+            _map_active(spec, rows, cells, warnings)
+        elif spec.key == "requests":
+            _map_requests(spec, rows, cells, warnings)
+        else:
+            _map_review(spec, rows, cells, warnings)
+
+    out: list[MappedCell] = []
+    missing = 0
+    for t, r, c in template.addresses():
+        mc = cells.get((t, r, c))
+        if mc is None:
+            missing += 1
+            mc = MappedCell(t, r, c, None, None, "missing")
+        out.append(mc)
+    found = [spec.key for spec in template.tables if any(k[0] == spec.key for k in cells)]
+    for spec in template.tables:
+        if spec.key not in found:
+            warnings.append(f"{spec.key}: table not found")
+        else:
+            n = sum(1 for k in template.addresses() if k[0] == spec.key and k not in cells)
+            if n:
+                warnings.append(f"{spec.key}: {n} cells not found in the document")
+    return MapResult(template_key, out, warnings, found)
+
+
+def _maybe_transpose(table: Table) -> Table:
+    """Table 三 printed with applicant types as rows: turn it the standard way round."""
+    if not table.aligned or table.n_rows < 3:
+        return table
+    hits = 0
+    for r in range(table.n_rows):
+        first = next((c for c in table.grid[r] if c is not None and c.text.strip()), None)
+        if first is not None and normalise(first.text) in _APPLICANT_KEYS and normalise(first.text) != "总计":
+            hits += 1
+    return transpose(table) if hits >= 3 else table
+
+
+def _table_kind(template: Template, table: Table, rows: list[RowView]) -> str | None:
+    text = normalise(table.text())
+    scores: dict[str, int] = {}
+    for spec in template.tables:
+        s = 3 * sum(1 for m in spec.markers if normalise(m) in text)
+        s += sum(1 for rv in rows if rv.is_data and match_row(spec, rv.label_keys))
+        scores[spec.key] = s
+    kind, n = max(scores.items(), key=lambda kv: kv[1])
+    return kind if n else None
+
+
+def _put(cells: dict, warnings: list[str], table: str, row: str, col: Column, cell: Cell | None,
+         unit_hint: str | None = None) -> None:
+    key = (table, row, col.key)
+    if key in cells:
+        if cell is not None and cells[key].raw != cell.text.strip():
+            warnings.append(f"{table}.{row}.{col.key}: printed again with {cell.text.strip()!r}; "
+                            f"kept the first, {cells[key].raw!r}")
+        return
+    if cell is None:
+        return
+    p = parse_value(cell.text, kind=col.kind)
+    unit = p.unit or (unit_hint if col.kind == "money" else None) or col.unit
+    if p.state == "unreadable":
+        warnings.append(f"{table}.{row}.{col.key}: cannot read {p.raw!r} as a number")
+    cells[key] = MappedCell(table, row, col.key, p.value, p.raw, p.state, unit, cell.provenance)
+
+
+def _unplaceable(cells: dict, warnings: list[str], table: str, row: Row, columns, rv: RowView) -> None:
+    """Values that cannot be placed in columns: every cell of the row is flagged, none guessed."""
+    got = [c.text.strip() for c in rv.values]
+    warnings.append(f"{table}.{row.key}: {len(got)} values printed for {len(columns)} columns "
+                    f"({' | '.join(got)}); cannot place them, left unreadable")
+    for col in columns:
+        key = (table, row.key, col.key)
+        if key not in cells:
+            cells[key] = MappedCell(table, row.key, col.key, None, " | ".join(got), "unreadable",
+                                    None, rv.values[0].provenance if rv.values else None)
+
+
+def _map_active(spec: TableSpec, rows: list[RowView], cells: dict, warnings: list[str]) -> None:
+    header_text = ""
+    for rv in rows:
+        row = match_row(spec, rv.label_keys) if rv.labels else None
+        if row is None:
+            if not any(c.text.strip() for c in rv.values):
+                header_text = "".join(c.text for c in rv.labels)
+            continue
+        columns = spec.columns_of(row)
+        values = rv.values
+        if len(values) > len(columns) and all(not c.text.strip() for c in values[len(columns):]):
+            values = values[:len(columns)]  # trailing empty cells of a wider block
+        if len(values) != len(columns):
+            _unplaceable(cells, warnings, spec.key, row, columns, rv)
+            continue
+        unit = None
+        m = _UNIT_IN_HEADER.search(header_text)
+        if m:
+            unit = m.group(1)
+        for col, cell in zip(columns, values):
+            _put(cells, warnings, spec.key, row.key, col, cell, unit)
+
+
+def _header_columns(rv: RowView, headers: list[RowView]) -> list[str] | None:
+    """Column keys of a data row's value cells, read from the header rows above them."""
+    if not rv.table.aligned:
+        return None
+    keys: list[str] = []
+    for c in rv.value_cols:
+        key = None
+        for h in reversed(headers):
+            if h.table is not rv.table:
+                continue
+            cell = h.table.grid[h.row_index][c] if c < len(h.table.grid[h.row_index]) else None
+            if cell is not None and normalise(cell.text) in _APPLICANT_KEYS:
+                key = _APPLICANT_KEYS[normalise(cell.text)]
+                break
+        if key is None:
+            return None
+        keys.append(key)
+    if len(set(keys)) != len(keys):
+        return None
+    return keys
+
+
+def _map_requests(spec: TableSpec, rows: list[RowView], cells: dict, warnings: list[str]) -> None:
+    headers: list[RowView] = []
+    last_keys: list[str] | None = None
+    subtotal_seen = False
+    for rv in rows:
+        row = match_row(spec, rv.label_keys)
+        if row is None or not rv.values:
+            if rv.labels and not any(c.text.strip() for c in rv.values):
+                headers.append(rv)
+                if normalise(SUBTOTAL_LABEL) in [normalise(c.text) for c in rv.labels]:
+                    subtotal_seen = True
+            continue
+        keys = _header_columns(rv, headers) or None
+        if keys is None:
+            n = len(rv.values)
+            default = [c.key for c in APPLICANT_COLUMNS]
+            if last_keys is not None and len(last_keys) == n:
+                keys = last_keys
+            elif n == 7:
+                keys = default
+            elif n == 8 and subtotal_seen:
+                keys = default[:6] + ["_subtotal"] + default[6:]
+            else:
+                _unplaceable(cells, warnings, spec.key, row, spec.columns, rv)
+                continue
+        last_keys = keys
+        by_key = {c.key: c for c in spec.columns}
+        for key, cell in zip(keys, rv.values):
+            if key in by_key:
+                _put(cells, warnings, spec.key, row.key, by_key[key], cell)
+
+
+def _map_review(spec: TableSpec, rows: list[RowView], cells: dict, warnings: list[str]) -> None:
+    stream: list[Cell] = []
+    for rv in rows:
+        row = match_row(spec, rv.label_keys) if rv.labels else None
+        if row is not None and rv.values:
+            if len(rv.values) == len(spec.columns):
+                for col, cell in zip(spec.columns, rv.values):
+                    _put(cells, warnings, spec.key, row.key, col, cell)
+            else:
+                _unplaceable(cells, warnings, spec.key, row, spec.columns, rv)
+            continue
+        if rv.values and not rv.labels:
+            stream.extend(rv.values)
+    if not stream:
+        return
+    n = len(spec.rows) * len(spec.columns)
+    if len(stream) > n and all(not c.text.strip() for c in stream[n:]):
+        stream = stream[:n]
+    if len(stream) != n:
+        warnings.append(f"{spec.key}: {len(stream)} values printed where {n} are expected; "
+                        "cannot place them")
+        for row in spec.rows:
+            for col in spec.columns:
+                key = (spec.key, row.key, col.key)
+                if key not in cells:
+                    cells[key] = MappedCell(spec.key, row.key, col.key, None,
+                                            " | ".join(c.text for c in stream), "unreadable")
+        return
+    it = iter(stream)
+    for row in spec.rows:
+        for col in spec.columns:
+            _put(cells, warnings, spec.key, row.key, col, next(it))

@@ -1,0 +1,125 @@
+"""Report metadata from the text: title, agency (发布机关), year reported on, publication date."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from ..model import Document, Paragraph, Table
+from .labels import nfkc
+
+_CN_DIGIT = {"〇": 0, "零": 0, "○": 0, "Ｏ": 0, "O": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5,
+             "六": 6, "七": 7, "八": 8, "九": 9}
+_DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
+_ISO_DATE = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})")
+_CN_DATE = re.compile(r"([〇零○一二三四五六七八九OＯ]{4})\s*年\s*([一二三四五六七八九十]{1,3})\s*月\s*([一二三四五六七八九十]{1,3})\s*日")
+_TITLE_WORDS = ("政府信息公开", "年度报告")
+_YEAR_IN_TITLE = re.compile(r"((?:19|20)\d{2})\s*年(?:度)?")
+_PERIOD = re.compile(r"((?:19|20)\d{2})年1月1日至\s*((?:19|20)\d{2})年12月31日")
+_META_LABELS = {"发布机构": "agency", "发文机关": "agency", "来源": "agency", "发布日期": "date",
+                "发文日期": "date", "成文日期": "date", "发布时间": "date"}
+
+
+def _cn_number(s: str) -> int:
+    if "十" in s:
+        tens, _, ones = s.partition("十")
+        return (_CN_DIGIT.get(tens, 1) if tens else 1) * 10 + (_CN_DIGIT.get(ones, 0) if ones else 0)
+    return _CN_DIGIT.get(s, 0)
+
+
+def parse_date(text: str) -> date | None:
+    """The first date in ``text``: 2025年1月10日, 二〇二五年一月十日, ２０２５年…, 2025-01-10."""
+    text = nfkc(text)
+    m = _DATE.search(text)
+    try:
+        if m:
+            return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        m = _ISO_DATE.search(text)
+        if m:
+            return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        m = _CN_DATE.search(text)
+        if m:
+            year = int("".join(str(_CN_DIGIT[ch]) for ch in m.group(1)))
+            return date(year, _cn_number(m.group(2)), _cn_number(m.group(3)))
+    except (ValueError, KeyError):
+        return None
+    return None
+
+
+def find_title(doc: Document) -> str | None:
+    """The report's own title: the first short paragraph naming 政府信息公开…年度报告 (joined when
+    it wraps onto a second line), else the page <title>."""
+    paras = [b for b in doc.blocks[:400] if isinstance(b, Paragraph)]
+    for i, p in enumerate(paras):
+        t = nfkc(p.text).strip()
+        if "政府信息公开" in t and len(t) <= 80 and not t.startswith(("根据", "本年度报告", "本报告")):
+            if "报告" not in t and i + 1 < len(paras) and len(paras[i + 1].text) <= 20 and "报告" in paras[i + 1].text:
+                t = t + nfkc(paras[i + 1].text).strip()
+            if "报告" in t or "年报" in t:
+                return re.sub(r"\s+", "", t)
+    if doc.title:
+        return doc.title
+    return None
+
+
+def agency_from_title(title: str | None) -> str | None:
+    """'巴彦淖尔市商务局2024年政府信息公开工作年度报告' -> '巴彦淖尔市商务局' (year first or last)."""
+    if not title:
+        return None
+    t = re.sub(r"\s+", "", nfkc(title))
+    t = re.sub(r"^关于", "", t)
+    m = _YEAR_IN_TITLE.search(t)
+    if m:
+        before, after = t[: m.start()], t[m.end():]
+        if before.strip("《》“” "):
+            return before.strip("《》“” ") or None
+        agency = re.split(r"政府信息公开|政务公开|信息公开", after)[0]
+        return agency.strip("《》“” ") or None
+    agency = re.split(r"政府信息公开|政务公开", t)[0]
+    return agency.strip("《》“” ") or None
+
+
+def report_year(title: str | None, doc: Document) -> int | None:
+    """The year reported on: the title's year, else the statistics period, else None."""
+    if title:
+        m = _YEAR_IN_TITLE.search(nfkc(title))
+        if m:
+            return int(m.group(1))
+    for p in list(doc.paragraphs())[:60]:
+        m = _PERIOD.search(nfkc(p.text).replace(" ", ""))
+        if m:
+            return int(m.group(1))
+    return None
+
+
+def signature(doc: Document) -> tuple[str | None, date | None]:
+    """(signing body, date) from the report's last lines, when it is signed and dated."""
+    paras = [b for b in doc.blocks if isinstance(b, Paragraph)]
+    tail = paras[-12:]
+    for i in range(len(tail) - 1, -1, -1):
+        text = nfkc(tail[i].text).strip()
+        if len(text) > 30:
+            continue
+        d = parse_date(text)
+        if d is None:
+            continue
+        body = text[: (_DATE.search(text) or _CN_DATE.search(text)).start()].strip() if text else ""
+        if not body and i > 0 and len(tail[i - 1].text) <= 30 and parse_date(tail[i - 1].text) is None:
+            body = nfkc(tail[i - 1].text).strip()
+        return (body or None), d
+    return None, None
+
+
+def page_metadata(doc: Document) -> dict[str, str]:
+    """The 索引号/发布机构/发文日期 table most article pages print above the body."""
+    out: dict[str, str] = {}
+    for t in doc.tables():
+        if t.n_rows > 8:
+            continue
+        for r in range(t.n_rows):
+            cells = t.distinct_row(r)
+            for a, b in zip(cells, cells[1:]):
+                label = re.sub(r"[\s:：]", "", nfkc(a.text))
+                if label in _META_LABELS and b.text.strip() and _META_LABELS[label] not in out:
+                    out[_META_LABELS[label]] = b.text.strip()
+    return out
