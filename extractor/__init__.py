@@ -1,1 +1,19 @@
-"""Turn government-information-disclosure annual reports into research data."""
+"""Turn China's government-information-disclosure annual reports into research data.
+
+>>> import extractor
+>>> report = extractor.extract("report.pdf")          # doctest: +SKIP
+>>> report.to_frame()                                  # doctest: +SKIP
+"""
+
+__version__ = "0.1.0"
+
+from .api import extract, extract_document, extract_many  # noqa: E402
+from .errors import (ExtractorError, InputError, LimitExceededError, MissingDependencyError,  # noqa: E402
+                     NoTextLayerError, NotAReportError, UnsupportedFormatError)
+from .report import Report  # noqa: E402
+
+__all__ = [
+    "extract", "extract_document", "extract_many", "Report", "ExtractorError", "InputError",
+    "UnsupportedFormatError", "NotAReportError", "NoTextLayerError", "MissingDependencyError",
+    "LimitExceededError", "__version__",
+]

@@ -1,0 +1,141 @@
+"""The library's entry point: ``extract`` one report; ``extract_many`` builds a ``Dataset``."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+from typing import Iterable, Union
+
+from . import __version__
+from .checks import run_checks
+from .errors import ExtractorError, InputError, NotAReportError
+from .mapping.mapper import detect_template, map_document
+from .mapping.metadata import (agency_from_title, find_title, page_metadata, parse_date,
+                               report_year, signature)
+from .mapping.sections import extract_sections
+from .model import Document
+from .readers import read_document
+from .report import Report
+from .schema import TEMPLATES
+
+Source = Union[str, os.PathLike, bytes]
+MAX_FILE_BYTES = 200 * 1024 * 1024
+
+
+def load(source: Source, *, max_bytes: int = MAX_FILE_BYTES) -> tuple[bytes, str]:
+    """Bytes and a display name for a path or raw bytes, with clear errors."""
+    if isinstance(source, (bytes, bytearray)):
+        return bytes(source), "<bytes>"
+    path = Path(source)
+    if not path.exists():
+        raise InputError(f"{path}: no such file")
+    if path.is_dir():
+        raise InputError(f"{path}: is a directory")
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise InputError(f"{path}: file is {size} bytes, over the {max_bytes}-byte limit")
+        return path.read_bytes(), str(path)
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
+
+
+def extract(source: Source, *, name: str | None = None, encoding: str | None = None) -> Report:
+    """Read one report (PDF, HTML, DOCX, flattened text; type decided by content) into a Report.
+
+    Raises an ``ExtractorError`` subclass on input that cannot be read or is not a report.
+    """
+    data, shown = load(source)
+    shown = name or shown
+    doc = read_document(data, source=shown, encoding=encoding)
+    return extract_document(doc, source=shown, sha256=hashlib.sha256(data).hexdigest())
+
+
+def extract_document(doc: Document, *, source: str | None = None, sha256: str | None = None) -> Report:
+    """Map an already-read Document (from any reader) into a Report."""
+    warnings = list(doc.warnings)
+    title = find_title(doc)
+    year = report_year(title, doc)
+    signer, signed = signature(doc)
+    page = page_metadata(doc)
+    agency = agency_from_title(title) or signer or page.get("agency")
+    published = signed or (parse_date(page["date"]) if "date" in page else None)
+    if year is None and published is not None:
+        year = published.year - 1
+        warnings.append(f"year: not printed in the title; taken as the year before publication ({year})")
+
+    template_key, tw = detect_template(doc, year)
+    warnings.extend(tw)
+    body_text = "".join(p.text for p in doc.paragraphs())
+    if template_key is None:
+        if "政府信息公开" in body_text and ("年度报告" in body_text or "年报" in body_text):
+            template = "legacy"
+            warnings.append("legacy: no table of the 2019 or 2021 template; free-form report, no cells")
+            cells: list[dict] = []
+            checks = []
+        else:
+            raise NotAReportError(f"{source or 'input'}: not a government-information-disclosure annual report "
+                                  "(none of its tables or headings match the templates)")
+    else:
+        result = map_document(doc, template_key)
+        if not result.tables_found:
+            raise NotAReportError(f"{source or 'input'}: no table of the {template_key} template could be read")
+        warnings.extend(result.warnings)
+        template = template_key
+        cells = [_cell_dict(c) for c in result.cells]
+        checks = run_checks(TEMPLATES[template_key],
+                            {(c.table, c.row, c.column): (c.value, c.state) for c in result.cells})
+    metadata = {
+        "agency": agency,
+        "year": year,
+        "published": published.isoformat() if published else None,
+        "title": title,
+        "template": template,
+        "source": source,
+        "sha256": sha256,
+        "format": doc.format,
+        "extractor_version": __version__,
+    }
+    sections = extract_sections(doc)
+    return Report(template, metadata, cells, checks, sections, warnings)
+
+
+def _cell_dict(c) -> dict:
+    prov = c.provenance
+    return {
+        "table": c.table, "row": c.row, "column": c.column, "value": c.value, "raw": c.raw,
+        "state": c.state, "unit": c.unit,
+        "page": prov.page if prov else None,
+        "path": prov.path if prov else None,
+        "bbox": list(prov.bbox) if prov and prov.bbox else None,
+        **({"source": prov.source, "confidence": prov.confidence} if prov and prov.confidence is not None else {}),
+    }
+
+
+def iter_inputs(paths: Iterable[Source]) -> list[Path]:
+    """Files named, and the files under folders named (recursively, sorted; hidden files skipped)."""
+    out: list[Path] = []
+    for p in paths:
+        path = Path(p)
+        if path.is_dir():
+            for f in sorted(path.rglob("*")):
+                if f.is_file() and not any(part.startswith(".") for part in f.relative_to(path).parts) \
+                        and not f.name.endswith(".expected.json"):
+                    out.append(f)
+        else:
+            out.append(path)
+    return out
+
+
+def extract_many(paths: Iterable[Source]):
+    """Extract every file under ``paths`` into a Dataset; bad files are recorded, not raised."""
+    from .dataset import Dataset
+
+    ds = Dataset.empty()
+    for path in iter_inputs(paths):
+        try:
+            ds.add(extract(path), source=str(path))
+        except ExtractorError as exc:
+            ds.add_error(str(path), exc)
+    return ds

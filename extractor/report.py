@@ -1,0 +1,51 @@
+"""``Report``: what ``extract`` returns for one document."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from .checks import CheckResult, summarise
+
+CELL_COLUMNS = ["table", "row", "column", "value", "raw", "state", "unit", "page", "path", "bbox"]
+
+
+@dataclass
+class Report:
+    template: str  # "2021", "2019" or "legacy"
+    metadata: dict[str, Any]
+    cells: list[dict[str, Any]]
+    checks: list[CheckResult]
+    sections: dict[str, str]
+    warnings: list[str] = field(default_factory=list)
+
+    def value(self, table: str, row: str, column: str) -> Any:
+        """The value at one address (None when missing or unreadable)."""
+        for c in self.cells:
+            if (c["table"], c["row"], c["column"]) == (table, row, column):
+                return c["value"]
+        raise KeyError((table, row, column))
+
+    @property
+    def check_summary(self) -> dict[str, str]:
+        return summarise(self.checks)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``--json`` object: template, metadata, every cell, checks, sections, warnings."""
+        return {
+            "template": self.template,
+            "metadata": dict(self.metadata),
+            "cells": [dict(c) for c in self.cells],
+            "checks": [c.to_dict() for c in self.checks],
+            "check_summary": self.check_summary,
+            "sections": dict(self.sections),
+            "warnings": list(self.warnings),
+        }
+
+    def to_frame(self) -> pd.DataFrame:
+        """A tidy long frame: one row per cell, with the report's source and sha256."""
+        rows = [{"source": self.metadata.get("source"), "sha256": self.metadata.get("sha256"),
+                 **{k: c.get(k) for k in CELL_COLUMNS}} for c in self.cells]
+        return pd.DataFrame(rows, columns=["source", "sha256", *CELL_COLUMNS])
