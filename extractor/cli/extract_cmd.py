@@ -1,0 +1,127 @@
+"""``extract PATHS… [--json] [--out DIR]``: one report to the terminal, or many to a dataset."""
+
+from __future__ import annotations
+
+import json
+import sys
+import traceback
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+from rich.console import Console
+
+from ..api import extract, iter_inputs
+from ..dataset import FORMATS, Dataset
+from ..errors import ExtractorError
+from .render import render_report
+
+app = typer.Typer(add_completion=False, help=__doc__, pretty_exceptions_enable=False)
+
+EXIT_INTERNAL = 70
+
+
+def fail(message: str, code: int) -> None:
+    """The one place a failure reaches the terminal: one line on stderr, then exit."""
+    print(f"error: {message}", file=sys.stderr)
+    raise typer.Exit(code)
+
+
+@app.command()
+def run(
+    paths: List[str] = typer.Argument(..., help="Report files or folders (PDF, HTML, DOCX, text)."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write the dataset to this folder."),
+    as_json: bool = typer.Option(False, "--json", help="Print the report as one JSON object."),
+    formats: str = typer.Option(",".join(FORMATS), "--format", help="Dataset formats, comma-separated."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Show library warnings and tracebacks."),
+) -> None:
+    """Extract the tables, metadata and checks of disclosure reports."""
+    if out is None:
+        files = iter_inputs(paths)
+        if len(paths) == 1 and len(files) == 1 and not Path(paths[0]).is_dir():
+            _one(paths[0], as_json, verbose)
+            return
+        if not files:
+            fail("no input files found", 2)
+        _many_to_terminal(files, as_json, verbose)
+        return
+    _to_dataset(paths, out, [f.strip() for f in formats.split(",") if f.strip()], verbose)
+
+
+def _extract_or_exit(path: str, verbose: bool):
+    try:
+        return extract(path)
+    except ExtractorError as exc:
+        fail(str(exc), exc.exit_code)
+    except Exception as exc:  # a bug of ours: still one line, unless asked for the traceback
+        if verbose:
+            traceback.print_exc()
+        fail(f"{path}: internal error ({type(exc).__name__}: {exc}); rerun with --verbose for details",
+             EXIT_INTERNAL)
+
+
+def _one(path: str, as_json: bool, verbose: bool) -> None:
+    report = _extract_or_exit(path, verbose)
+    if as_json:
+        sys.stdout.write(json.dumps(report.to_dict(), ensure_ascii=False) + "\n")
+    else:
+        render_report(report, Console())
+
+
+def _many_to_terminal(files: list[Path], as_json: bool, verbose: bool) -> None:
+    failed = 0
+    for f in files:
+        try:
+            report = extract(f)
+        except Exception as exc:  # noqa: BLE001 - recorded, the run goes on
+            failed += 1
+            print(f"error: {_message(f, exc, verbose)}", file=sys.stderr)
+            continue
+        if as_json:
+            sys.stdout.write(json.dumps(report.to_dict(), ensure_ascii=False) + "\n")
+        else:
+            md = report.metadata
+            print(f"{f}\t{report.template}\t{md.get('agency')}\t{md.get('year')}\t"
+                  + " ".join(f"{k}={v}" for k, v in report.check_summary.items()))
+    if failed == len(files):
+        raise typer.Exit(1)
+
+
+def _message(path, exc: Exception, verbose: bool) -> str:
+    if isinstance(exc, ExtractorError):
+        text = str(exc)
+        return text if str(path) in text else f"{path}: {text}"
+    if verbose:
+        traceback.print_exc()
+    return f"{path}: internal error ({type(exc).__name__}: {exc})"
+
+
+def _to_dataset(paths: list[str], out: Path, formats: list[str], verbose: bool) -> None:
+    files = iter_inputs(paths)
+    if not files:
+        fail("no input files found", 2)
+    ds = Dataset.empty()
+    console = Console(stderr=True)
+    from rich.progress import Progress
+
+    with Progress(console=console, transient=True, disable=not console.is_terminal) as progress:
+        task = progress.add_task("extracting", total=len(files))
+        for f in files:
+            try:
+                ds.add(extract(f), source=str(f))
+            except Exception as exc:  # noqa: BLE001 - recorded, the run goes on
+                ds.add_error(str(f), exc if isinstance(exc, ExtractorError) else
+                             RuntimeError(_message(f, exc, verbose)))
+            progress.advance(task)
+    try:
+        ds.write(out, formats)
+    except (OSError, ValueError) as exc:
+        fail(f"cannot write the dataset to {out}: {exc}", 2)
+    errors = ds.errors
+    ok = len(files) - len(errors)
+    print(f"{ok} of {len(files)} reports extracted; dataset in {out}/", file=sys.stderr)
+    for row in errors.itertuples():
+        print(f"failed: {row.message if str(row.source) in row.message else f'{row.source}: {row.message}'}",
+              file=sys.stderr)
+    if ok == 0:
+        raise typer.Exit(1)
