@@ -1,0 +1,107 @@
+"""Fetch published reports from government websites politely, keeping every raw file as evidence.
+
+``fetch(sources, out_dir)`` downloads URLs (and the report attachments of article pages, or the
+reports a listing page links to with ``discover=True``) into ``out_dir``: raw files named by their
+SHA-256 and a ``manifest.jsonl`` with one row per URL. Re-running resumes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+import httpx
+
+from ..errors import InputError
+from .client import Client, user_agent
+from .manifest import MANIFEST_NAME, read_manifest
+from .reports import choose_reports, report_files
+from .run import Crawl, FetchResult, FetchRun, _Job, clean_partials, run_sync
+from .sources import is_url, normalise_sources, read_url_list
+
+__all__ = ["fetch", "FetchRun", "FetchResult", "is_url", "read_url_list", "report_files", "choose_reports",
+           "read_manifest", "user_agent", "MANIFEST_NAME"]
+
+
+def fetch(
+    sources: Iterable[Any] | str | Path,
+    out_dir: str | Path,
+    *,
+    concurrency: int = 8,
+    per_host: int = 2,
+    delay: float = 1.0,
+    timeout: float = 30.0,
+    retries: int = 3,
+    backoff: float = 1.0,
+    max_retry_after: float = 120.0,
+    max_bytes: int = 100_000_000,
+    respect_robots: bool = True,
+    refresh: bool = False,
+    discover: bool = False,
+    max_pages: int = 10,
+    progress: bool = False,
+    transport: httpx.AsyncBaseTransport | None = None,
+    on_progress: Callable[[int, int, str], None] | None = None,
+) -> FetchRun:
+    """Download ``sources`` (URLs, url-list files, or dicts with a ``url`` plus metadata) into ``out_dir``.
+
+    Every URL ends as a manifest row, fetched or with its error; URLs fetched by an earlier run are
+    skipped unless ``refresh``. With ``discover`` the sources are 年报 listing pages.
+    """
+    rows = normalise_sources(sources)
+    if not rows:
+        raise InputError("no URLs to fetch")
+    if per_host < 1 or concurrency < 1 or retries < 0 or max_bytes < 1 or max_pages < 1:
+        raise InputError("concurrency, per_host, max_bytes and max_pages must be positive, retries >= 0")
+    out = Path(out_dir)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"{out}: cannot create the output directory ({exc.strerror})") from None
+    clean_partials(out)
+
+    async def main() -> FetchRun:
+        client = Client(out, per_host=per_host, delay=delay, timeout=timeout, retries=retries, backoff=backoff,
+                        max_retry_after=max_retry_after, max_bytes=max_bytes, respect_robots=respect_robots,
+                        transport=transport)
+        bar = _ProgressBar() if progress else None
+        callback = on_progress or (bar.update if bar else None)
+        crawl = Crawl(out, client, concurrency=concurrency, refresh=refresh, max_pages=max_pages,
+                      on_progress=callback)
+        for row in rows:
+            url = row.pop("url")
+            crawl.add(_Job(url, "listing" if discover else "page", None, url, row))
+        try:
+            if bar:
+                with bar:
+                    await crawl.run()
+            else:
+                await crawl.run()
+        finally:
+            await client.aclose()
+        return FetchRun(out, crawl.manifest.path, crawl.results)
+
+    return run_sync(main)
+
+
+class _ProgressBar:
+    """A rich progress bar on stderr: done / known URLs and the last URL."""
+
+    def __init__(self) -> None:
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self.progress = Progress(TextColumn("fetch"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                                 TextColumn("{task.description}", style="dim"),
+                                 console=Console(stderr=True), transient=False)
+        self.task = self.progress.add_task("", total=0)
+
+    def update(self, done: int, total: int, url: str) -> None:
+        self.progress.update(self.task, completed=done, total=total, description=url[-60:])
+
+    def __enter__(self) -> "_ProgressBar":
+        self.progress.__enter__()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.progress.__exit__(*exc)

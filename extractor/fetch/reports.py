@@ -1,0 +1,91 @@
+"""Which downloaded file holds each report: the page, or its attachment when that holds the tables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable
+
+from ..errors import ExtractorError
+from ..readers.detect import detect_format
+from .manifest import MANIFEST_NAME, OK_STATUSES, latest_rows, read_manifest
+
+READABLE = ("docx", "pdf", "doc", "html", "text")  # preference among attachments, best first
+
+
+def holds_tables(path: Path, url: str) -> bool:
+    """Whether a file yields table values: ``extractor.extract`` when the core is installed, else by format."""
+    import extractor
+
+    extract = getattr(extractor, "extract", None)
+    fmt = detect_format(path.read_bytes()[:65536] if path.suffix != ".docx" else path.read_bytes())
+    if extract is None:
+        return fmt in READABLE
+    try:
+        report = extract(path, source=url)
+    except ExtractorError:
+        return False
+    return any(c.get("state") == "number" for c in getattr(report, "cells", []) or [])
+
+
+def _rows(run_or_out_dir: Any) -> tuple[Path, dict[str, dict[str, Any]]]:
+    out_dir = Path(getattr(run_or_out_dir, "out_dir", run_or_out_dir))
+    return out_dir, latest_rows(read_manifest(out_dir / MANIFEST_NAME))
+
+
+def choose_reports(run_or_out_dir: Any, *, check: Callable[[Path, str], bool] = holds_tables) -> list[dict[str, Any]]:
+    """One entry per report URL (given or discovered): the chosen file, why, and the alternatives."""
+    out_dir, rows = _rows(run_or_out_dir)
+    children: dict[str, list[dict[str, Any]]] = {}
+    for row in rows.values():
+        if row.get("parent"):
+            children.setdefault(row["parent"], []).append(row)
+    roots = [r for r in rows.values() if r.get("role") == "page"
+             and (not r.get("parent") or rows.get(r["parent"], {}).get("role") == "listing")]
+    entries = []
+    for root in roots:
+        page = root
+        for _ in range(5):  # follow meta-refresh / JavaScript redirect shells
+            target = (page.get("page") or {}).get("redirect_to")
+            if not target or target not in rows:
+                break
+            page = rows[target]
+        entry = {"url": root["url"], "page_url": page["url"], "meta": root.get("meta") or {},
+                 "status": page.get("status"), "path": None, "file_url": None, "role": None, "reason": None,
+                 "alternatives": []}
+        entries.append(entry)
+        if page.get("status") not in OK_STATUSES:
+            entry["reason"] = page.get("status") if page.get("status") != "failed" else f"failed: {page.get('reason')}"
+            continue
+        info = page.get("page")
+        if info is None:  # the URL gave a document, not an article page
+            entry.update(path=out_dir / page["path"], file_url=page["url"], role="page", reason="document")
+            continue
+        atts = [c for c in children.get(page["url"], []) if c.get("role") == "attachment" and c.get("status") == "fetched"]
+        fmts = {a["url"]: detect_format((out_dir / a["path"]).read_bytes()) for a in atts}
+        atts.sort(key=lambda a: READABLE.index(fmts[a["url"]]) if fmts[a["url"]] in READABLE else len(READABLE))
+        page_tables = bool(info.get("body_tables"))
+        candidates = [(out_dir / a["path"], a["url"], "attachment") for a in atts if fmts[a["url"]] in READABLE]
+        entry["alternatives"] = [url for _, url, _ in candidates] + ([page["url"]] if page_tables else [])
+        chosen = next(((p, u, role) for p, u, role in candidates if check(p, u)), None)
+        if chosen is not None:
+            reason = "attachment holds the tables" + (" (the page does too)" if page_tables else "")
+        elif page_tables:
+            chosen, reason = (out_dir / page["path"], page["url"], "page"), "page holds the tables"
+        elif candidates:
+            chosen, reason = candidates[0], "attachment (no tables found in any file)"
+        elif page.get("status") == "images_only":
+            entry["reason"] = "images_only"
+            continue
+        elif info.get("body_chars", 0) >= 200:
+            chosen, reason = (out_dir / page["path"], page["url"], "page"), "page text (no tables)"
+        else:
+            entry["reason"] = "no report body or attachment found"
+            continue
+        entry.update(path=chosen[0], file_url=chosen[1], role=chosen[2], reason=reason)
+        entry["alternatives"] = [u for u in entry["alternatives"] if u != chosen[1]]
+    return entries
+
+
+def report_files(run_or_out_dir: Any, *, check: Callable[[Path, str], bool] = holds_tables) -> list[tuple[Path, str]]:
+    """``(local_path, url)`` of the file that holds each report, one per report."""
+    return [(e["path"], e["file_url"]) for e in choose_reports(run_or_out_dir, check=check) if e["path"] is not None]
