@@ -1,0 +1,95 @@
+"""The CLI as a user meets it: one line on stderr for bad input, no traceback, datasets written."""
+
+import json
+import subprocess
+import sys
+
+import pandas as pd
+
+
+def run(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "extractor.cli.main", *map(str, args)],
+                          capture_output=True, text=True, cwd=cwd)
+
+
+def _one_clean_line(proc):
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert "Traceback" not in proc.stderr
+    return lines[0]
+
+
+def test_missing_file(tmp_path):
+    proc = run(tmp_path / "nope.pdf")
+    assert proc.returncode == 2
+    assert "no such file" in _one_clean_line(proc)
+
+
+def test_empty_file(tmp_path):
+    f = tmp_path / "empty.html"
+    f.write_bytes(b"")
+    proc = run(f)
+    assert proc.returncode == 2
+    assert "empty" in _one_clean_line(proc)
+
+
+def test_binary_noise(tmp_path):
+    f = tmp_path / "noise.pdf"
+    f.write_bytes(bytes(range(256)) * 16)
+    proc = run(f)
+    assert proc.returncode == 2
+    assert "unsupported" in _one_clean_line(proc)
+
+
+def test_not_a_report(tmp_path):
+    f = tmp_path / "news.html"
+    f.write_text("<html><body><h1>市政府召开常务会议</h1><p>会议研究了有关工作。</p></body></html>", encoding="utf-8")
+    proc = run(f)
+    assert proc.returncode == 3
+    assert "not a government-information-disclosure annual report" in _one_clean_line(proc)
+
+
+def test_terminal_output_shows_tables_and_checks(seed_path):
+    proc = run(seed_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "巴彦淖尔市商务局" in proc.stdout
+    assert "administrative_licensing" in proc.stdout and "56" in proc.stdout
+    assert "requests.balance" in proc.stdout and "pass" in proc.stdout
+    assert proc.stderr == ""
+
+
+def test_batch_goes_on_past_bad_files(tmp_path, seed_path):
+    bad = tmp_path / "in" / "broken.pdf"
+    bad.parent.mkdir()
+    bad.write_bytes(b"%PDF-1.4\n garbage")
+    (tmp_path / "in" / "news.html").write_text("<html><body><p>新闻</p></body></html>", encoding="utf-8")
+    out = tmp_path / "out"
+    proc = run(seed_path, tmp_path / "in", "--out", out)
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr
+    failed = [line for line in proc.stderr.splitlines() if line.startswith("failed:")]
+    assert len(failed) == 2 and any("broken.pdf" in f for f in failed) and any("news.html" in f for f in failed)
+    reports = pd.read_parquet(out / "reports.parquet")
+    assert sorted(reports["status"]) == ["error", "error", "ok"]
+    cells = pd.read_parquet(out / "cells.parquet")
+    assert len(cells) == 200
+    lic = cells[(cells["row"] == "administrative_licensing")]
+    assert lic["value"].tolist() == [56.0]
+    for name in ("reports", "cells", "checks", "sections", "errors"):
+        assert (out / f"{name}.csv").exists()
+    csv = pd.read_csv(out / "reports.csv", encoding="utf-8-sig")
+    assert "巴彦淖尔市商务局" in csv["agency"].tolist()
+
+
+def test_batch_all_failed_exits_nonzero(tmp_path):
+    f = tmp_path / "news.html"
+    f.write_text("<html><body><p>新闻</p></body></html>", encoding="utf-8")
+    proc = run(f, "--out", tmp_path / "out")
+    assert proc.returncode == 1
+
+
+def test_json_is_one_object(seed_path):
+    proc = run(seed_path, "--json")
+    obj = json.loads(proc.stdout)
+    assert set(obj) >= {"template", "metadata", "cells", "checks", "sections", "warnings"}
+    assert set(obj["cells"][0]) >= {"table", "row", "column", "value", "raw", "state"}
