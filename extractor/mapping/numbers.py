@@ -38,7 +38,7 @@ def parse_value(raw: str | None, *, kind: str = "count") -> Parsed:
     text = re.sub(r"(?<=\d)[\s\u3000]+(?=\d)", "", text).replace("，", ",").replace(" ", "")
     m = _NUM.match(text)
     if not m:
-        return Parsed(None, "unreadable", unit, raw)
+        return Parsed(None, "unreadable", None, raw)
     sign, digits, frac = m.groups()
     digits = digits.replace(",", "")
     if frac is not None:
