@@ -16,6 +16,7 @@ _CN_DATE = re.compile(r"([〇零○一二三四五六七八九OＯ]{4})\s*年\s*
 _TITLE_WORDS = ("政府信息公开", "年度报告")
 _YEAR_IN_TITLE = re.compile(r"((?:19|20)\d{2})\s*年(?:度)?")
 _PERIOD = re.compile(r"((?:19|20)\d{2})年1月1日至\s*((?:19|20)\d{2})年12月31日")
+_NAVIGATION = re.compile(r"^(当前位置|您的位置|您现在的位置)|首页\s*[>»/]|[>»]\s*\S+\s*[>»]")
 _META_LABELS = {"发布机构": "agency", "发文机关": "agency", "来源": "agency", "发布日期": "date",
                 "发文日期": "date", "成文日期": "date", "发布时间": "date"}
 
@@ -52,6 +53,8 @@ def find_title(doc: Document) -> str | None:
     paras = [b for b in doc.blocks[:400] if isinstance(b, Paragraph)]
     for i, p in enumerate(paras):
         t = nfkc(p.text).strip()
+        if _NAVIGATION.search(t):  # a breadcrumb such as 首页 > 政务公开 > 政府信息公开年报
+            continue
         if "政府信息公开" in t and len(t) <= 80 and not t.startswith(("根据", "本年度报告", "本报告")):
             if "报告" not in t and i + 1 < len(paras) and len(paras[i + 1].text) <= 20 and "报告" in paras[i + 1].text:
                 t = t + nfkc(paras[i + 1].text).strip()
