@@ -26,10 +26,11 @@ def decode_html(data: bytes, charset: str | None = None) -> str:
             return data.decode(enc)
         except (LookupError, UnicodeDecodeError):
             continue
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
+    for enc in ("utf-8", "gb18030"):  # Chinese government sites: anything not UTF-8 is almost always GB*
+        try:
+            return data.decode(enc)
+        except UnicodeDecodeError:
+            pass
     from charset_normalizer import from_bytes
 
     best = from_bytes(data).best()

@@ -21,8 +21,10 @@ def holds_tables(path: Path, url: str) -> bool:
     if extract is None:
         return fmt in READABLE
     try:
-        report = extract(path, source=url)
+        report = extract(path, name=url)
     except ExtractorError:
+        return False
+    except Exception:  # noqa: BLE001 - a reader bug must not stop the choice; the file is just not preferred
         return False
     return any(c.get("state") == "number" for c in getattr(report, "cells", []) or [])
 

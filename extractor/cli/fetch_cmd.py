@@ -1,0 +1,72 @@
+"""``extract fetch URL…|urls.csv|urls.txt --out DIR``: download published reports politely."""
+
+from __future__ import annotations
+
+import csv
+import sys
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from ..errors import ExtractorError
+
+app = typer.Typer(add_completion=False, help=__doc__, pretty_exceptions_enable=False)
+
+
+@app.command()
+def run(
+    sources: List[str] = typer.Argument(..., help="URLs, or CSV (url column) / TXT (one URL a line) files."),
+    out: Path = typer.Option(..., "--out", "-o", help="Folder for raw files and manifest.jsonl."),
+    discover: bool = typer.Option(False, "--discover", help="Sources are 年报 listing pages: find the reports."),
+    max_pages: int = typer.Option(10, "--max-pages", help="Listing pages to follow per source (--discover)."),
+    concurrency: int = typer.Option(8, "--concurrency", help="Requests in flight overall."),
+    per_host: int = typer.Option(2, "--per-host", help="Requests in flight per host."),
+    delay: float = typer.Option(1.0, "--delay", help="Seconds between request starts to one host."),
+    timeout: float = typer.Option(30.0, "--timeout", help="Seconds to wait for a connection or data."),
+    retries: int = typer.Option(3, "--retries", help="Retries on timeouts, connection errors, 429 and 5xx."),
+    max_size: float = typer.Option(100.0, "--max-size", help="Largest file to download, in MB."),
+    ignore_robots: bool = typer.Option(False, "--ignore-robots", help="Do not obey robots.txt."),
+    refresh: bool = typer.Option(False, "--refresh", help="Fetch again URLs already in the manifest."),
+    progress: Optional[bool] = typer.Option(None, "--progress/--no-progress", help="Progress bar (default: on a terminal)."),
+) -> None:
+    """Download report pages and attachments into OUT; re-running resumes where it stopped."""
+    from ..fetch import choose_reports, fetch
+
+    show = sys.stderr.isatty() if progress is None else progress
+    try:
+        result = fetch(sources, out, concurrency=concurrency, per_host=per_host, delay=delay, timeout=timeout,
+                       retries=retries, max_bytes=int(max_size * 1_000_000), respect_robots=not ignore_robots,
+                       refresh=refresh, discover=discover, max_pages=max_pages, progress=show)
+    except ExtractorError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        raise typer.Exit(exc.exit_code)
+    except KeyboardInterrupt:
+        print(f"interrupted: what was fetched is in {out}/manifest.jsonl; run again to resume", file=sys.stderr)
+        raise typer.Exit(130)
+    entries = choose_reports(result)
+    write_reports_csv(entries, out / "reports.csv")
+    s = result.summary()
+    failed = sum(s["failed"].values())
+    print(f"fetched {s['fetched']}, images only {s['images_only']}, skipped {s['skipped']} (done before), "
+          f"failed {failed}" + (" (" + ", ".join(f"{k} {v}" for k, v in s["failed"].items()) + ")" if failed else ""),
+          file=sys.stderr)
+    found = sum(1 for e in entries if e["path"] is not None)
+    print(f"{found} of {len(entries)} reports have a readable file; see {out}/reports.csv", file=sys.stderr)
+    for r in result.failed:
+        print(f"failed: {r.row['url']}: {r.row['error']}", file=sys.stderr)
+    if failed:
+        raise typer.Exit(1)
+
+
+def write_reports_csv(entries: list[dict], path: Path) -> None:
+    """One row per report: the URL asked for, the file that holds it, and why that file."""
+    fields = ["url", "page_url", "file_url", "path", "role", "status", "reason", "alternatives"]
+    meta_keys = sorted({k for e in entries for k in e["meta"]})
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(fields + meta_keys)
+        for e in entries:
+            w.writerow([e["url"], e["page_url"], e["file_url"] or "", e["path"].name if e["path"] else "",
+                        e["role"] or "", e["status"] or "", e["reason"] or "", " ".join(e["alternatives"])]
+                       + [e["meta"].get(k, "") for k in meta_keys])
