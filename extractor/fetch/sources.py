@@ -91,6 +91,8 @@ def normalise_sources(sources: Iterable[Any] | str | Path) -> list[dict[str, Any
             rows.append(dict(src))
         elif isinstance(src, Path) or (isinstance(src, str) and "://" not in src and Path(src).is_file()):
             rows.extend(read_url_list(src))
+        elif isinstance(src, str) and "://" not in src and not src.strip().startswith("www."):
+            raise InputError(f"{src}: not a URL and no such file")
         elif isinstance(src, str):
             rows.append({"url": src.strip()})
         else:
