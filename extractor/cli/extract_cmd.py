@@ -36,6 +36,12 @@ def run(
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Show library warnings and tracebacks."),
 ) -> None:
     """Extract the tables, metadata and checks of disclosure reports."""
+    from ..fetch.integrate import fetch_inputs  # URLs and url lists (urls.csv): fetch first
+
+    try:
+        paths = fetch_inputs(paths, out)
+    except ExtractorError as exc:
+        fail(str(exc), exc.exit_code)
     if out is None:
         files = iter_inputs(paths)
         if len(paths) == 1 and len(files) == 1 and not Path(paths[0]).is_dir():
