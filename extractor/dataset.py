@@ -1,23 +1,136 @@
-"""``Dataset``: many reports as tidy tables (reports, cells, checks, sections, errors)."""
+"""``Dataset``: many reports as tidy tables (reports, cells, checks, sections, errors, wide).
+
+Every table has a fixed list of columns with fixed dtypes (``TABLES``), so a dataset built in
+one go (``extract_many``) and one rebuilt in chunks from a batch run's database are identical.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
+from typing import Any, Iterable
 
 import pandas as pd
 
 from .errors import ExtractorError
 from .report import CELL_COLUMNS, Report
+from .schema import TEMPLATES
 
-REPORT_COLUMNS = ["source", "sha256", "status", "error_type", "error", "template", "agency", "year",
-                  "published", "title", "format", "n_warnings", "warnings"]
-CHECK_COLUMNS = ["source", "sha256", "check", "status", "passed", "scope", "key", "lhs", "rhs",
-                 "lhs_terms", "rhs_terms", "reason"]
-SECTION_COLUMNS = ["source", "sha256", "section", "text"]
-ERROR_COLUMNS = ["source", "error_type", "message"]
-FORMATS = ("parquet", "csv")
+# name -> (pandas dtype, Chinese label). "string" columns hold str or None.
+_S = "string"
+REPORTS: dict[str, tuple[str, str]] = {
+    "source": (_S, "来源（文件路径或网址）"), "sha256": (_S, "文件内容SHA-256"), "status": (_S, "状态 ok/error"),
+    "error_type": (_S, "错误类型"), "error": (_S, "错误信息"), "template": (_S, "模板 2021/2019/legacy"),
+    "agency": (_S, "机关名称"), "year": ("Int64", "报告年度"), "published": (_S, "发布日期"),
+    "title": (_S, "标题"), "format": (_S, "文件格式"), "extractor_version": (_S, "提取器版本"),
+    "n_warnings": ("Int64", "警告数"), "warnings": (_S, "警告（换行分隔）"),
+}
+CELLS: dict[str, tuple[str, str]] = {
+    "source": (_S, "来源"), "sha256": (_S, "文件内容SHA-256"), "table": (_S, "表"), "row": (_S, "行"),
+    "column": (_S, "列"), "value": ("float64", "数值"), "raw": (_S, "原文"), "state": (_S, "状态"),
+    "unit": (_S, "单位"), "page": ("Int64", "页码"), "path": (_S, "位置"), "bbox": (_S, "坐标框"),
+}
+CHECKS: dict[str, tuple[str, str]] = {
+    "source": (_S, "来源"), "sha256": (_S, "文件内容SHA-256"), "check": (_S, "校验"), "status": (_S, "结果"),
+    "passed": ("boolean", "是否通过"), "scope": (_S, "范围"), "key": (_S, "行或列"), "lhs": ("float64", "左边"),
+    "rhs": ("float64", "右边"), "lhs_terms": (_S, "左边各项"), "rhs_terms": (_S, "右边各项"), "reason": (_S, "原因"),
+}
+SECTIONS: dict[str, tuple[str, str]] = {
+    "source": (_S, "来源"), "sha256": (_S, "文件内容SHA-256"), "section": (_S, "部分"), "text": (_S, "正文"),
+}
+ERRORS: dict[str, tuple[str, str]] = {
+    "source": (_S, "来源"), "sha256": (_S, "文件内容SHA-256"), "error_type": (_S, "错误类型"),
+    "message": (_S, "错误信息"),
+}
+WIDE_KEYS = ["source", "sha256", "status", "template", "agency", "year", "published"]
+
+
+def wide_addresses() -> list[tuple[str, str, str]]:
+    """Every (table, row, column) of the 2021 then the 2019 template, each once, in printed order."""
+    seen: dict[tuple[str, str, str], None] = {}
+    for template in TEMPLATES.values():
+        for addr in template.addresses():
+            seen.setdefault(addr, None)
+    return list(seen)
+
+
+def _cell_label(addr: tuple[str, str, str]) -> str:
+    table, row, column = addr
+    for template in TEMPLATES.values():
+        spec = next((t for t in template.tables if t.key == table), None)
+        r = next((r for r in spec.rows if r.key == row), None) if spec else None
+        if r is None:
+            continue
+        c = next((c for c in spec.columns_of(r) if c.key == column), None)
+        if c is not None:
+            return f"{r.group + ' ' if r.group else ''}{r.label}｜{c.label}"
+    return ".".join(addr)
+
+
+def _wide_spec() -> dict[str, tuple[str, str]]:
+    spec = {k: REPORTS[k] for k in WIDE_KEYS}
+    for addr in wide_addresses():
+        spec[".".join(addr)] = ("float64", _cell_label(addr))
+    return spec
+
+
+WIDE: dict[str, tuple[str, str]] = _wide_spec()
+TABLES: dict[str, dict[str, tuple[str, str]]] = {
+    "reports": REPORTS, "cells": CELLS, "checks": CHECKS, "sections": SECTIONS, "errors": ERRORS, "wide": WIDE,
+}
+ROW_TABLES = ("reports", "cells", "checks", "sections", "errors")  # wide is derived from reports + cells
+FORMATS = ("parquet",)
+ALL_FORMATS = ("parquet", "csv", "xlsx", "dta", "duckdb")
+
+
+def frame(table: str, rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """A DataFrame of ``rows`` with exactly the table's columns and dtypes."""
+    spec = TABLES[table]
+    df = pd.DataFrame(rows, columns=list(spec))
+    return df.astype({name: dtype for name, (dtype, _) in spec.items()})
+
+
+def _fmt_bbox(bbox: Any) -> str | None:
+    return None if bbox is None else ",".join(f"{x:.1f}" for x in bbox)
+
+
+def report_rows(report: Report) -> dict[str, Any]:
+    """The rows one report contributes to each table, without ``source`` (added per input)."""
+    md = report.metadata
+    sha = md.get("sha256")
+    cells = []
+    for c in report.cells:
+        row = {"sha256": sha, **{k: c.get(k) for k in CELL_COLUMNS}}
+        row["bbox"] = _fmt_bbox(c.get("bbox"))
+        cells.append(row)
+    checks = []
+    for ch in report.checks:
+        d = ch.to_dict()
+        checks.append({"sha256": sha, **{k: d.get(k) for k in list(CHECKS)[2:]}})
+    return {
+        "status": "ok",
+        "report": {"sha256": sha, "status": "ok", "error_type": None, "error": None, "template": report.template,
+                   "agency": md.get("agency"), "year": md.get("year"), "published": md.get("published"),
+                   "title": md.get("title"), "format": md.get("format"),
+                   "extractor_version": md.get("extractor_version"), "n_warnings": len(report.warnings),
+                   "warnings": "\n".join(report.warnings)},
+        "cells": cells,
+        "checks": checks,
+        "sections": [{"sha256": sha, "section": k, "text": v} for k, v in report.sections.items()],
+    }
+
+
+def error_rows(error_type: str, message: str, sha256: str | None = None,
+               version: str | None = None) -> dict[str, Any]:
+    """The rows a file that could not be extracted contributes (a reports row and an errors row)."""
+    return {
+        "status": "error",
+        "report": {"sha256": sha256, "status": "error", "error_type": error_type, "error": message,
+                   "template": None, "agency": None, "year": None, "published": None, "title": None,
+                   "format": None, "extractor_version": version, "n_warnings": 0, "warnings": ""},
+        "cells": [], "checks": [], "sections": [],
+        "errors": [{"sha256": sha256, "error_type": error_type, "message": message}],
+    }
 
 
 @dataclass
@@ -34,80 +147,67 @@ class Dataset:
     def empty(cls) -> "Dataset":
         return cls()
 
-    def add(self, report: Report, *, source: str | None = None) -> None:
-        md = report.metadata
-        src = source or md.get("source")
-        key = {"source": src, "sha256": md.get("sha256")}
-        self._reports.append({**key, "status": "ok", "error_type": None, "error": None,
-                              "template": report.template, "agency": md.get("agency"), "year": md.get("year"),
-                              "published": md.get("published"), "title": md.get("title"),
-                              "format": md.get("format"), "n_warnings": len(report.warnings),
-                              "warnings": "\n".join(report.warnings)})
-        for c in report.cells:
-            row = {**key, **{k: c.get(k) for k in CELL_COLUMNS}}
-            row["bbox"] = None if c.get("bbox") is None else ",".join(f"{x:.1f}" for x in c["bbox"])
-            self._cells.append(row)
-        for ch in report.checks:
-            d = ch.to_dict()
-            self._checks.append({**key, **{k: d.get(k) for k in CHECK_COLUMNS[2:]}})
-        for name, text in report.sections.items():
-            self._sections.append({**key, "section": name, "text": text})
+    def add_rows(self, rows: dict[str, Any], source: str) -> None:
+        """Add the rows of one input (from ``report_rows`` or ``error_rows``) under ``source``."""
+        self._reports.append({"source": source, **rows["report"]})
+        for table in ("cells", "checks", "sections", "errors"):
+            getattr(self, f"_{table}").extend({"source": source, **r} for r in rows.get(table, ()))
 
-    def add_error(self, source: str, exc: ExtractorError | Exception) -> None:
-        etype = type(exc).__name__
-        self._reports.append({"source": source, "sha256": None, "status": "error", "error_type": etype,
-                              "error": str(exc), "template": None, "agency": None, "year": None,
-                              "published": None, "title": None, "format": None, "n_warnings": 0,
-                              "warnings": ""})
-        self._errors.append({"source": source, "error_type": etype, "message": str(exc)})
+    def add(self, report: Report, *, source: str | None = None) -> None:
+        self.add_rows(report_rows(report), source or report.metadata.get("source"))
+
+    def add_error(self, source: str, exc: ExtractorError | Exception, sha256: str | None = None) -> None:
+        from . import __version__
+
+        self.add_rows(error_rows(type(exc).__name__, str(exc), sha256, __version__), source)
 
     def extend(self, other: "Dataset") -> None:
         for name in ("_reports", "_cells", "_checks", "_sections", "_errors"):
             getattr(self, name).extend(getattr(other, name))
 
+    def __len__(self) -> int:
+        return len(self._reports)
+
     @property
     def reports(self) -> pd.DataFrame:
-        df = pd.DataFrame(self._reports, columns=REPORT_COLUMNS)
-        return df.astype({"year": "Int64", "n_warnings": "Int64"})
+        return frame("reports", self._reports)
 
     @property
     def cells(self) -> pd.DataFrame:
-        df = pd.DataFrame(self._cells, columns=["source", "sha256", *CELL_COLUMNS])
-        return df.astype({"value": "float64", "page": "Int64"})
+        return frame("cells", self._cells)
 
     @property
     def checks(self) -> pd.DataFrame:
-        df = pd.DataFrame(self._checks, columns=CHECK_COLUMNS)
-        return df.astype({"passed": "boolean", "lhs": "float64", "rhs": "float64"})
+        return frame("checks", self._checks)
 
     @property
     def sections(self) -> pd.DataFrame:
-        return pd.DataFrame(self._sections, columns=SECTION_COLUMNS)
+        return frame("sections", self._sections)
 
     @property
     def errors(self) -> pd.DataFrame:
-        return pd.DataFrame(self._errors, columns=ERROR_COLUMNS)
+        return frame("errors", self._errors)
+
+    @property
+    def wide(self) -> pd.DataFrame:
+        """One row per input, one float column per cell address ``table.row.column``."""
+        values: dict[tuple, dict[str, Any]] = {}
+        for c in self._cells:
+            values.setdefault((c["source"], c["sha256"]), {})[f"{c['table']}.{c['row']}.{c['column']}"] = c["value"]
+        rows = []
+        for r in self._reports:
+            row = {k: r.get(k) for k in WIDE_KEYS}
+            row.update(values.get((r["source"], r["sha256"]), {}))
+            rows.append(row)
+        return frame("wide", rows)
 
     def frames(self) -> dict[str, pd.DataFrame]:
         return {"reports": self.reports, "cells": self.cells, "checks": self.checks,
-                "sections": self.sections, "errors": self.errors}
+                "sections": self.sections, "errors": self.errors, "wide": self.wide}
 
     def write(self, out: str | Path, formats: Iterable[str] = FORMATS) -> list[Path]:
-        """Write every table in every format to ``out``; each file is written to a temporary
-        name and renamed, so a file in ``out`` is never half-written."""
-        out = Path(out)
-        out.mkdir(parents=True, exist_ok=True)
-        written = []
-        for name, df in self.frames().items():
-            for fmt in formats:
-                path = out / f"{name}.{fmt}"
-                tmp = out / f".{name}.{fmt}.tmp"
-                if fmt == "parquet":
-                    df.to_parquet(tmp, index=False)
-                elif fmt == "csv":
-                    df.to_csv(tmp, index=False, encoding="utf-8-sig")
-                else:
-                    raise ValueError(f"unknown format {fmt!r}")
-                tmp.replace(path)
-                written.append(path)
-        return written
+        """Write every table in every format to ``out`` (see ``extractor.export``); each file is
+        written under a temporary name and renamed, so a file in ``out`` is never half-written."""
+        from .export import write_chunks
+
+        return write_chunks([self], out, formats)

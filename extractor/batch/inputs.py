@@ -1,0 +1,83 @@
+"""What a batch run works on: files, folders walked recursively, and fetcher manifests."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+from ..api import MAX_FILE_BYTES, iter_inputs
+from ..errors import InputError
+
+MANIFEST_NAME = "manifest.jsonl"
+
+
+@dataclass
+class Input:
+    """One input: the local file and the name it is recorded under (its path, or its URL)."""
+
+    path: Path
+    source: str
+    sha256: str | None = None
+    error_type: str | None = None
+    error: str | None = None
+
+
+def manifest_support() -> bool:
+    """Whether the fetcher (``extractor.fetch.report_files``) is installed."""
+    try:
+        from ..fetch import report_files  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _has_tables(path: Path, url: str) -> bool:
+    from ..api import extract
+
+    try:
+        report = extract(path, name=url)
+    except Exception:  # noqa: BLE001 - any failure means "not this file"
+        return False
+    return any(c.get("state") == "number" for c in report.cells)
+
+
+def _manifest_inputs(manifest: Path) -> list[Input]:
+    if not manifest_support():
+        raise InputError(f"{manifest}: reading fetcher manifests needs extractor.fetch, not installed")
+    from ..fetch import report_files
+
+    return [Input(Path(p), url or str(p)) for p, url in report_files(manifest.parent, check=_has_tables)]
+
+
+def collect_inputs(paths: Iterable[str | Path]) -> list[Input]:
+    """Files named, files under folders named (sorted), and the report files a manifest.jsonl lists."""
+    out: list[Input] = []
+    for p in paths:
+        path = Path(p)
+        if path.is_file() and path.name == MANIFEST_NAME:
+            out.extend(_manifest_inputs(path))
+        else:
+            out.extend(Input(f, str(f)) for f in iter_inputs([path]))
+    return out
+
+
+def hash_input(item: Input, max_bytes: int = MAX_FILE_BYTES) -> Input:
+    """Fill in ``sha256`` (or the reason the file cannot be read) without loading it whole."""
+    try:
+        if not item.path.exists():
+            raise InputError(f"{item.source}: no such file")
+        size = item.path.stat().st_size
+        if size > max_bytes:
+            raise InputError(f"{item.source}: file is {size} bytes, over the {max_bytes}-byte limit")
+        h = hashlib.sha256()
+        with open(item.path, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                h.update(block)
+        item.sha256 = h.hexdigest()
+    except InputError as exc:
+        item.error_type, item.error = type(exc).__name__, str(exc)
+    except OSError as exc:
+        item.error_type, item.error = "InputError", f"{item.source}: cannot read ({exc.strerror or exc})"
+    return item

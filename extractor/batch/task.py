@@ -1,0 +1,52 @@
+"""The work done for one file, in a worker: extract it and return its rows, never raise."""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Union
+
+from .. import __version__
+from ..api import extract
+from ..dataset import error_rows, report_rows
+from ..errors import ExtractorError
+
+Task = Callable[[Union[str, bytes], str], dict]
+TIMEOUT = "Timeout"
+CRASH = "WorkerCrashed"
+
+
+def named(name: str, message: str) -> str:
+    """``message`` with the input's name in front, unless it already names it."""
+    return message if name in message else f"{name}: {message}"
+
+
+def extract_rows(source: Union[str, bytes], name: str) -> dict[str, Any]:
+    """The rows of one input (a path, or its bytes) for every table, or its error rows."""
+    try:
+        report = extract(source, name=name)
+    except ExtractorError as exc:
+        return error_rows(type(exc).__name__, named(name, str(exc)), None, __version__)
+    except Exception as exc:  # noqa: BLE001 - a bug of ours on one file must not stop the run
+        return error_rows(type(exc).__name__, f"{name}: internal error ({type(exc).__name__}: {exc})",
+                          None, __version__)
+    return report_rows(report)
+
+
+def safe_call(task: Task, source: Union[str, bytes], name: str) -> dict[str, Any]:
+    """Run a (possibly replaced) task; whatever it raises becomes the file's error rows."""
+    try:
+        return task(source, name)
+    except BaseException as exc:  # noqa: BLE001
+        if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+            raise
+        return error_rows(type(exc).__name__, f"{name}: internal error ({type(exc).__name__}: {exc})",
+                          None, __version__)
+
+
+def timeout_rows(name: str, seconds: float) -> dict[str, Any]:
+    """The error rows of a file whose extraction was stopped after ``seconds``."""
+    return error_rows(TIMEOUT, f"{name}: timed out after {seconds:g} s", None, __version__)
+
+
+def crash_rows(name: str, exitcode: Any) -> dict[str, Any]:
+    """The error rows of a file whose worker died while extracting it."""
+    return error_rows(CRASH, f"{name}: the worker process died (exit code {exitcode})", None, __version__)
