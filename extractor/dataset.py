@@ -201,6 +201,19 @@ class Dataset:
             rows.append(row)
         return frame("wide", rows)
 
+    def panel(self) -> pd.DataFrame:
+        """One row per (agency, year) with the columns both templates share; derived columns are
+        listed in ``.attrs["derived_columns"]`` (see ``extractor.panel``)."""
+        from .panel import build_panel
+
+        return build_panel(self.reports, self.cells)
+
+    def carry_chain(self) -> pd.DataFrame:
+        """Check ``panel.carry_chain`` per pair of consecutive reports of one body."""
+        from .panel import carry_chain
+
+        return carry_chain(self.panel())
+
     def frames(self) -> dict[str, pd.DataFrame]:
         return {"reports": self.reports, "cells": self.cells, "checks": self.checks,
                 "sections": self.sections, "errors": self.errors, "wide": self.wide}

@@ -154,3 +154,11 @@ def test_pass_and_fail_on_small_frames() -> None:
     assert chain.loc["other_org", "status"] == "fail"
     with pytest.raises(ValueError):
         carry_chain(cells)
+
+
+def test_dataset_panel_and_carry_chain(dataset, expected) -> None:
+    panel = dataset.panel()
+    assert list(panel["year"]) == expected["years"]
+    assert panel.attrs["derived_columns"] == expected["derived_columns"]
+    chain = dataset.carry_chain()
+    assert sorted(chain.loc[chain["status"] == "fail", "key"]) == ["natural_person", "total"]
