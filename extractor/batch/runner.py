@@ -30,7 +30,8 @@ class BatchResult:
     total: int
     ok: int
     failed: int
-    processed: int  # files extracted by this run (the rest were done before)
+    processed: int  # distinct files extracted by this run
+    reused: int = 0  # inputs whose result an earlier run had already stored
     files: list[Path] = field(default_factory=list)
     errors: pd.DataFrame | None = None
 
@@ -69,14 +70,16 @@ def run_batch(
         raise InputError(f"{out}: cannot create the output folder ({exc.strerror})") from None
     with State(out / STATE_NAME, __version__) as state:
         state.set_inputs(inputs)
-        todo = inputs_pending(inputs, state.finished(retry_failed=retry_failed))
+        done = state.finished(retry_failed=retry_failed)
+        reused = sum(1 for x in inputs if x.sha256 in done)
+        todo = inputs_pending(inputs, done)
         if todo:
             _process(state, todo, task, engine=engine, scheduler=scheduler, jobs=jobs or os.cpu_count() or 1,
                      timeout=timeout, max_tasks=max_tasks_per_worker, progress=progress)
         files = write_chunks(state.chunks(chunk_size), out, formats)
         counts = state.counts()
         errors = pd.concat([ds.errors for ds in state.chunks(chunk_size)], ignore_index=True)
-    return BatchResult(out, len(inputs), counts["ok"], counts["error"], len(todo), files, errors)
+    return BatchResult(out, len(inputs), counts["ok"], counts["error"], len(todo), reused, files, errors)
 
 
 def _process(state: State, todo: list, task: Task, *, engine: str, scheduler: str | None, jobs: int,

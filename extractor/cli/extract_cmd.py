@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 import traceback
+from dataclasses import dataclass
 from pathlib import Path
 from typing import List, Optional
 
@@ -12,7 +13,7 @@ import typer
 from rich.console import Console
 
 from ..api import extract, iter_inputs
-from ..dataset import FORMATS, Dataset
+from ..dataset import FORMATS
 from ..errors import ExtractorError
 from .render import render_report
 
@@ -32,7 +33,14 @@ def run(
     paths: List[str] = typer.Argument(..., help="Report files or folders (PDF, HTML, DOCX, text)."),
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write the dataset to this folder."),
     as_json: bool = typer.Option(False, "--json", help="Print the report as one JSON object."),
-    formats: str = typer.Option(",".join(FORMATS), "--format", help="Dataset formats, comma-separated."),
+    formats: str = typer.Option(",".join(FORMATS), "--format",
+                                help="Dataset formats besides parquet, comma-separated: csv,xlsx,dta,duckdb."),
+    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=1, help="Worker processes (default: all cores)."),
+    timeout: float = typer.Option(120.0, "--timeout", min=0.001, help="Seconds one file may take before it is stopped."),
+    max_tasks: int = typer.Option(200, "--max-tasks-per-worker", min=1, help="Recycle each worker after this many files."),
+    retry_failed: bool = typer.Option(False, "--retry-failed", help="Extract again the files that failed before."),
+    engine: str = typer.Option("local", "--engine", help="local (process pool) or dask."),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Dask scheduler address (with --engine dask)."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Show library warnings and tracebacks."),
 ) -> None:
     """Extract the tables, metadata and checks of disclosure reports."""
@@ -51,7 +59,8 @@ def run(
             fail("no input files found", 2)
         _many_to_terminal(files, as_json, verbose)
         return
-    _to_dataset(paths, out, [f.strip() for f in formats.split(",") if f.strip()], verbose)
+    _to_dataset(paths, out, [f.strip() for f in formats.split(",") if f.strip()], verbose,
+                BatchOptions(jobs, timeout, max_tasks, retry_failed, engine, scheduler))
 
 
 def _extract_or_exit(path: str, verbose: bool):
@@ -102,32 +111,38 @@ def _message(path, exc: Exception, verbose: bool) -> str:
     return f"{path}: internal error ({type(exc).__name__}: {exc})"
 
 
-def _to_dataset(paths: list[str], out: Path, formats: list[str], verbose: bool) -> None:
-    files = iter_inputs(paths)
-    if not files:
-        fail("no input files found", 2)
-    ds = Dataset.empty()
-    console = Console(stderr=True)
-    from rich.progress import Progress
+@dataclass
+class BatchOptions:
+    jobs: Optional[int] = None
+    timeout: float = 120.0
+    max_tasks: int = 200
+    retry_failed: bool = False
+    engine: str = "local"
+    scheduler: Optional[str] = None
 
-    with Progress(console=console, transient=True, disable=not console.is_terminal) as progress:
-        task = progress.add_task("extracting", total=len(files))
-        for f in files:
-            try:
-                ds.add(extract(f), source=str(f))
-            except Exception as exc:  # noqa: BLE001 - recorded, the run goes on
-                ds.add_error(str(f), exc if isinstance(exc, ExtractorError) else
-                             RuntimeError(_message(f, exc, verbose)))
-            progress.advance(task)
+
+def _to_dataset(paths: list[str], out: Path, formats: list[str], verbose: bool,
+                options: BatchOptions = BatchOptions()) -> None:
+    """The batch path: extract.batch.run_batch (parallel, resumable), then the failures on stderr."""
+    from ..batch import run_batch
+
     try:
-        ds.write(out, formats)
-    except (OSError, ValueError) as exc:
+        result = run_batch(paths, out, jobs=options.jobs, timeout=options.timeout,
+                           max_tasks_per_worker=options.max_tasks, retry_failed=options.retry_failed,
+                           formats=formats, engine=options.engine, scheduler=options.scheduler)
+    except KeyboardInterrupt:
+        print(f"interrupted: every file finished so far is kept in {out}/; run the same command again to "
+              "resume", file=sys.stderr)
+        raise typer.Exit(130)
+    except ExtractorError as exc:
+        fail(str(exc), exc.exit_code)
+    except OSError as exc:
         fail(f"cannot write the dataset to {out}: {exc}", 2)
-    errors = ds.errors
-    ok = len(files) - len(errors)
-    print(f"{ok} of {len(files)} reports extracted; dataset in {out}/", file=sys.stderr)
-    for row in errors.itertuples():
+    print(f"{result.ok} of {result.total} reports extracted"
+          + (f" ({result.reused} done by an earlier run)" if result.reused else "")
+          + f"; dataset in {out}/", file=sys.stderr)
+    for row in result.errors.itertuples():
         print(f"failed: {row.message if str(row.source) in row.message else f'{row.source}: {row.message}'}",
               file=sys.stderr)
-    if ok == 0:
+    if result.ok == 0:
         raise typer.Exit(1)
