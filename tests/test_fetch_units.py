@@ -152,3 +152,10 @@ def test_listing_with_only_a_javascript_pager() -> None:
 ])
 def test_is_report_title(title: str, want: bool) -> None:
     assert is_report_title(title) is want
+
+
+def test_site_files_match_the_truth_they_were_built_from() -> None:
+    import hashlib
+
+    assert {p.relative_to(SITE).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in SITE.rglob("*") if p.is_file()} == EXPECTED["sha256"]
