@@ -1,0 +1,157 @@
+"""PDF reader: pdfplumber text layer -> the shared document model (paragraphs and table grids).
+
+Each page is laid out once. Tables are analysed only on the pages that hold parts 二–四 (found
+by the schema's table markers) and the page after each; other pages give paragraphs. Pages whose
+text layer is missing or garbled are detected, and a report whose table pages are all unusable
+raises ``NoTextLayerError`` rather than yield numbers from garbage.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import unicodedata
+import warnings
+
+from ..errors import InputError, NoTextLayerError
+from ..model import Block, Document, Paragraph, Provenance
+from ..schema import TEMPLATES
+from .pdf_tables import build_table, find_regions, make_lines, rulings
+from .pdf_text import bbox, fix_radicals, is_bad_char, text_of
+
+_MARKERS = tuple({unicodedata.normalize("NFKC", m).replace(" ", "")
+                  for t in TEMPLATES.values() for spec in t.tables for m in spec.markers})
+_QUIET = ("pdfminer", "pdfplumber", "PIL")
+
+
+class PdfOpenError(InputError):
+    """The PDF cannot be opened: encrypted, corrupt or truncated."""
+
+
+def read_pdf(data: bytes, *, source: str | None = None) -> Document:
+    """Read a PDF's text layer into paragraphs and tables in reading order, with page/box provenance."""
+    name = source or "input"
+    saved = {n: logging.getLogger(n).level for n in _QUIET}
+    for n in _QUIET:
+        logging.getLogger(n).setLevel(logging.CRITICAL)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return _read(data, name)
+    finally:
+        for n, lvl in saved.items():
+            logging.getLogger(n).setLevel(lvl)
+
+
+def _open(data: bytes, name: str):
+    import pdfplumber
+    from pdfminer.pdfdocument import PDFPasswordIncorrect
+    try:
+        pdf = pdfplumber.open(io.BytesIO(data))
+        pdf.pages  # noqa: B018  (parses the page tree: corrupt files fail here)
+        return pdf
+    except PDFPasswordIncorrect:
+        raise PdfOpenError(f"{name}: PDF is encrypted (a password is required)") from None
+    except Exception as exc:  # pdfminer raises many unrelated types on damaged files
+        if "encrypt" in str(exc).lower() or "password" in str(exc).lower():
+            raise PdfOpenError(f"{name}: PDF is encrypted (a password is required)") from None
+        raise PdfOpenError(f"{name}: not a readable PDF ({type(exc).__name__})") from None
+
+
+def _page_ranges(pages: list[int]) -> str:
+    parts, start = [], None
+    for i, p in enumerate(pages):
+        if start is None:
+            start = p
+        if i + 1 == len(pages) or pages[i + 1] != p + 1:
+            parts.append(str(start) if start == p else f"{start}–{p}")
+            start = None
+    return ", ".join(parts)
+
+
+def _read(data: bytes, name: str) -> Document:
+    pdf = _open(data, name)
+    try:
+        pages = []
+        for i, page in enumerate(pdf.pages, 1):
+            try:
+                objs = page.objects  # the one layout of this page
+            except Exception as exc:
+                raise PdfOpenError(f"{name}: page {i} cannot be read ({type(exc).__name__})") from None
+            chars = [c for c in objs.get("char", []) if c["text"].strip()]
+            bad = sum(1 for c in chars if is_bad_char(c["text"]))
+            good = len(chars) - bad
+            area = float(page.width * page.height) or 1.0
+            img_area = sum((im["x1"] - im["x0"]) * (im["bottom"] - im["top"]) for im in objs.get("image", []))
+            usable = not (bad > 0.1 * max(len(chars), 1) or (good < 40 and img_area > 0.3 * area))
+            text = unicodedata.normalize("NFKC", fix_radicals("".join(c["text"] for c in chars)))
+            pages.append(dict(no=i, objs=objs, chars=chars if usable else [], usable=usable,
+                              width=float(page.width), height=float(page.height),
+                              marker=usable and any(m in text for m in _MARKERS)))
+        unusable = [p["no"] for p in pages if not p["usable"]]
+        if not any(p["marker"] for p in pages) and unusable:
+            raise NoTextLayerError(f"{name}: pages {_page_ranges(unusable)} have no usable text layer "
+                                   "(scanned images or fonts without a Unicode map)")
+        table_pages = {p["no"] for p in pages if p["marker"]}
+        table_pages |= {n + 1 for n in table_pages}
+        blocks: list[Block] = []
+        raw_log: list[dict] = []
+        prev_bounds: list[float] | None = None
+        for p in pages:
+            items: list[tuple[float, Block]] = []
+            chars = p["chars"]
+            if p["no"] in table_pages and chars:
+                segs = rulings(p["objs"], p["width"], p["height"])
+                lines = make_lines(chars)
+                taken: set[int] = set()
+                for region in find_regions(lines, segs, p["width"]):
+                    inside = [c for c in chars if region[0] - 2 <= (c["x0"] + c["x1"]) / 2 <= region[2] + 2
+                              and region[1] - 2 <= (c["top"] + c["bottom"]) / 2 <= region[3] + 2]
+                    if not inside:
+                        continue
+                    table, bounds = build_table(region, inside, segs, p["no"], prev_bounds, raw_log)
+                    prev_bounds = bounds or prev_bounds
+                    if table.grid:
+                        items.append((region[1], table))
+                        taken |= {id(c) for c in inside}
+                chars = [c for c in chars if id(c) not in taken]
+            items += _paragraphs(chars, p["no"], raw_log)
+            items.sort(key=lambda it: it[0])
+            blocks += [b for _, b in items]
+        doc = Document(blocks=blocks, format="pdf")
+        doc.meta.update(pages=len(pages), table_pages=sorted(table_pages & {p["no"] for p in pages}),
+                        unusable_pages=unusable, raw_text=raw_log)
+        if unusable:
+            doc.warnings.append(f"pages {_page_ranges(unusable)} have no usable text layer; their text is skipped")
+        return doc
+    finally:
+        pdf.close()
+
+
+def _paragraphs(chars: list[dict], page_no: int, raw_log: list[dict]) -> list[tuple[float, Paragraph]]:
+    """Lines into paragraphs: a line joins the previous one when it is the same size, close
+    below it, and the previous line ran to the right margin (wrapped text)."""
+    lines = make_lines(chars)
+    if not lines:
+        return []
+    right = max(ln.x1 for ln in lines)
+    groups: list[list] = []
+    for ln in lines:
+        size = max(c["size"] for c in ln.chars)
+        if groups:
+            prev = groups[-1][-1]
+            psize = max(c["size"] for c in prev.chars)
+            if abs(psize - size) < 0.6 and ln.top - prev.bottom < 1.2 * size and prev.x1 >= right - 1.6 * size:
+                groups[-1].append(ln)
+                continue
+        groups.append([ln])
+    out = []
+    for g in groups:
+        gchars = [c for ln in g for c in ln.chars]
+        raw = "".join(text_of(ln.chars) for ln in g)
+        text = fix_radicals(raw)
+        box = tuple(round(v, 2) for v in bbox(gchars))
+        if raw != text:
+            raw_log.append({"page": page_no, "bbox": box, "raw": raw, "text": text})
+        out.append((g[0].top, Paragraph(text, Provenance(page=page_no, bbox=box, source="pdf"))))
+    return out

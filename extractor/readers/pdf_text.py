@@ -1,0 +1,97 @@
+"""Character-level helpers for the PDF reader: lines, chunks, text joining, radical forms and
+text-layer usability. Pure functions on pdfplumber char dicts (x0, x1, top, bottom, size, text).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# CJK radical-supplement forms NFKC leaves alone; the Kangxi block (U+2F00–U+2FDF) and the
+# compatibility ideographs are mapped by NFKC itself.
+_SUPPLEMENT = {"⺠": "民", "⻓": "长", "⻚": "页", "⻛": "风", "⻢": "马", "⻋": "车", "⻔": "门", "⻅": "见",
+               "⻆": "角", "⻄": "西", "⻩": "黄", "⻬": "齐", "⻝": "食", "⺟": "母", "⻜": "飞", "⻥": "鱼",
+               "⻰": "龙", "⻉": "贝", "⻈": "讠"}
+NUMERIC = re.compile(r"^(?:[+\-]?[0-9０-９][0-9０-９,，.．]*|[—–\-－/／─━]+|无)$")
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+
+def fix_radicals(text: str) -> str:
+    """Replace Kangxi radicals / compatibility ideographs with the common ideographs."""
+    out = []
+    for ch in text:
+        cp = ord(ch)
+        if 0x2F00 <= cp <= 0x2FDF or 0xF900 <= cp <= 0xFAFF or 0x2F800 <= cp <= 0x2FA1F:
+            out.append(unicodedata.normalize("NFKC", ch))
+        else:
+            out.append(_SUPPLEMENT.get(ch, ch))
+    return "".join(out)
+
+
+def is_bad_char(text: str) -> bool:
+    """A glyph the text layer could not map: (cid:N), private use, replacement, controls."""
+    if len(text) != 1:
+        return text.startswith("(cid:")
+    cp = ord(text)
+    return 0xE000 <= cp <= 0xF8FF or cp >= 0xF0000 or cp == 0xFFFD or cp < 0x20
+
+
+def group_lines(chars: list[dict]) -> list[list[dict]]:
+    """Chars into visual lines (top to bottom), each sorted left to right."""
+    lines: list[list[dict]] = []
+    spans: list[list[float]] = []  # [top, bottom] of each open line
+    for ch in sorted(chars, key=lambda c: (c["top"], c["x0"])):
+        mid = (ch["top"] + ch["bottom"]) / 2
+        for i in range(len(lines) - 1, max(len(lines) - 4, -1), -1):
+            top, bottom = spans[i]
+            if top <= mid <= bottom:
+                lines[i].append(ch)
+                break
+        else:
+            lines.append([ch])
+            spans.append([ch["top"], ch["bottom"]])
+    for line in lines:
+        line.sort(key=lambda c: c["x0"])
+    return lines
+
+
+def chunks(line: list[dict], factor: float = 0.35) -> list[list[dict]]:
+    """Split a line where the gap between chars exceeds ``factor`` x the font size."""
+    out: list[list[dict]] = []
+    for ch in line:
+        if out and ch["x0"] - out[-1][-1]["x1"] <= factor * max(ch["size"], 1.0):
+            out[-1].append(ch)
+        else:
+            out.append([ch])
+    return out
+
+
+def join_chars(chars: list[dict]) -> str:
+    """Text of one line: digits split by wide spacing rejoin ('1 2' -> '12'); a space only
+    between Latin words set apart by a real gap."""
+    parts: list[str] = []
+    prev = None
+    for ch in chars:
+        t = ch["text"]
+        if prev is not None and ch["x0"] - prev["x1"] > 0.5 * max(ch["size"], 1.0):
+            a, b = prev["text"][-1:], t[:1]
+            joinable = (a.isdigit() or a in ".,") and (b.isdigit() or b in ".,")
+            if not joinable and not _CJK.match(a) and not _CJK.match(b) and a.isalnum() and b.isalnum():
+                parts.append(" ")
+        parts.append(t)
+        prev = ch
+    return "".join(parts)
+
+
+def text_of(chars: list[dict]) -> str:
+    """Multi-line text of a set of chars, lines joined by '\\n'."""
+    return "\n".join(join_chars(line) for line in group_lines(chars)).strip()
+
+
+def is_numeric_chunk(chunk: list[dict]) -> bool:
+    return bool(NUMERIC.match("".join(c["text"] for c in chunk).strip()))
+
+
+def bbox(chars: list[dict]) -> tuple[float, float, float, float]:
+    return (min(c["x0"] for c in chars), min(c["top"] for c in chars),
+            max(c["x1"] for c in chars), max(c["bottom"] for c in chars))
