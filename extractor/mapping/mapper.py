@@ -15,11 +15,13 @@ from ..model import Cell, Document, Provenance, Table
 from ..schema import (APPLICANT_COLUMNS, SUBTOTAL_LABEL, TEMPLATES, Column, Row, TableSpec,
                       Template)
 from .labels import normalise
-from .numbers import parse_value
+from .numbers import looks_like_value, parse_value
 from .rows import RowView, split_row, transpose
 
 _APPLICANT_KEYS = {normalise(c.label): c.key for c in APPLICANT_COLUMNS}
 _APPLICANT_KEYS[normalise(SUBTOTAL_LABEL)] = "_subtotal"
+# Applicant labels that name nothing else in the template ("其他" and "总计" also label rows).
+_DISTINCT_APPLICANTS = {k for k, v in _APPLICANT_KEYS.items() if v not in ("other_org", "total", "_subtotal")}
 _UNIT_IN_HEADER = re.compile(r"(万元|元)")
 
 
@@ -176,12 +178,14 @@ def _maybe_transpose(table: Table) -> Table:
     """Table 三 printed with applicant types as rows: turn it the standard way round."""
     if not table.aligned or table.n_rows < 3:
         return table
-    hits = 0
+    hits = set()
     for r in range(table.n_rows):
-        first = next((c for c in table.grid[r] if c is not None and c.text.strip()), None)
-        if first is not None and normalise(first.text) in _APPLICANT_KEYS and normalise(first.text) != "总计":
-            hits += 1
-    return transpose(table) if hits >= 3 else table
+        row = table.distinct_row(r)
+        if not any(looks_like_value(c.text) for c in row):
+            continue  # a header row (自然人 | 法人或其他组织 | 总计), not an applicant's data
+        leading = [normalise(c.text) for c in row[:3] if c.text.strip()]
+        hits.update(k for k in leading if k in _DISTINCT_APPLICANTS)
+    return transpose(table) if len(hits) >= 3 else table
 
 
 def _table_kind(template: Template, table: Table, rows: list[RowView]) -> str | None:

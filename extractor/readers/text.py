@@ -114,5 +114,6 @@ def _read_row_table(lines: list[str], i: int) -> tuple[Table, int]:
         i += 1
     width = max((len(r) for r in rows), default=0)
     grid = [r + [None] * (width - len(r)) for r in rows]
-    # Cells were kept where printed (an empty '| |' stays a blank cell), so columns line up.
-    return Table(grid=grid, provenance=Provenance(path=f"line {start + 1}", source="text"), aligned=True), i
+    # An empty '| |' stays a blank cell, so a row's values are complete; but merged cells are
+    # printed once, so grid columns still do not line up across rows.
+    return Table(grid=grid, provenance=Provenance(path=f"line {start + 1}", source="text"), aligned=False), i
