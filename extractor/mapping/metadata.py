@@ -17,6 +17,7 @@ _TITLE_WORDS = ("政府信息公开", "年度报告")
 _YEAR_IN_TITLE = re.compile(r"((?:19|20)\d{2})\s*年(?:度)?")
 _PERIOD = re.compile(r"((?:19|20)\d{2})年1月1日至\s*((?:19|20)\d{2})年12月31日")
 _NAVIGATION = re.compile(r"^(当前位置|您的位置|您现在的位置)|首页\s*[>»/]|[>»]\s*\S+\s*[>»]")
+_LABEL_PREFIX = re.compile(r"^[^:：]{1,6}[:：]\s*")
 _META_LABELS = {"发布机构": "agency", "发文机关": "agency", "来源": "agency", "发布日期": "date",
                 "发文日期": "date", "成文日期": "date", "发布时间": "date"}
 
@@ -48,21 +49,28 @@ def parse_date(text: str) -> date | None:
 
 
 def find_title(doc: Document) -> str | None:
-    """The report's own title: the first short paragraph naming 政府信息公开…年度报告 (joined when
-    it wraps onto a second line), else the page <title>."""
+    """The report's own title: a short paragraph naming 政府信息公开…报告 (joined when it wraps
+    onto a second line), one with a year first; else the page <title>.
+
+    Breadcrumbs and 'label：value' lines of site chrome (热词：…) are not titles; a labelled
+    line (标题：…) gives its value.
+    """
     paras = [b for b in doc.blocks[:400] if isinstance(b, Paragraph)]
+    candidates: list[str] = []
     for i, p in enumerate(paras):
         t = nfkc(p.text).strip()
         if _NAVIGATION.search(t):  # a breadcrumb such as 首页 > 政务公开 > 政府信息公开年报
             continue
+        t = _LABEL_PREFIX.sub("", t)
         if "政府信息公开" in t and len(t) <= 80 and not t.startswith(("根据", "本年度报告", "本报告")):
             if "报告" not in t and i + 1 < len(paras) and len(paras[i + 1].text) <= 20 and "报告" in paras[i + 1].text:
                 t = t + nfkc(paras[i + 1].text).strip()
             if "报告" in t or "年报" in t:
-                return re.sub(r"\s+", "", t)
-    if doc.title:
-        return doc.title
-    return None
+                candidates.append(re.sub(r"\s+", "", t))
+    with_year = [c for c in candidates if _YEAR_IN_TITLE.search(c)]
+    if with_year or candidates:
+        return (with_year or candidates)[0]
+    return doc.title or None
 
 
 def agency_from_title(title: str | None) -> str | None:
