@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 import unicodedata
 import warnings
 
@@ -22,6 +23,10 @@ from .pdf_text import bbox, fix_radicals, is_bad_char, text_of
 _MARKERS = tuple({unicodedata.normalize("NFKC", m).replace(" ", "")
                   for t in TEMPLATES.values() for spec in t.tables for m in spec.markers})
 _QUIET = ("pdfminer", "pdfplumber", "PIL")
+# What a Chinese report's text layer plausibly holds; Latin-1 junk and controls mean a font
+# decoded without a Unicode map.
+_PLAUSIBLE = re.compile(r"[\u0020-\u007e\u00b7\u00d7\u2010-\u206f\u2160-\u216f\u2460-\u24ff\u2e80-\u2fdf"
+                        r"\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef\u25a0-\u25ff]")
 
 
 class PdfOpenError(InputError):
@@ -69,31 +74,83 @@ def _page_ranges(pages: list[int]) -> str:
     return ", ".join(parts)
 
 
+def _fast_chars(pdf_bytes: bytes) -> list[dict | None] | None:
+    """Chars of every unrotated page from pdfium's text scan (C, no layout): enough to find the
+    table pages and to read prose pages. None for a page that needs the full layout."""
+    try:
+        import pypdfium2 as pdfium
+        import pypdfium2.raw as raw
+    except ImportError:
+        return None
+    try:
+        doc = pdfium.PdfDocument(pdf_bytes)
+    except Exception:
+        return None
+    out: list[dict | None] = []
+    try:
+        for page in doc:
+            if page.get_rotation() % 360:
+                out.append(None)
+                continue
+            height = page.get_size()[1]
+            tp = page.get_textpage()
+            chars = []
+            for i in range(tp.count_chars()):
+                ch = chr(raw.FPDFText_GetUnicode(tp, i))
+                if not ch.strip():
+                    continue
+                left, bottom, right, top = tp.get_charbox(i)
+                size = raw.FPDFText_GetFontSize(tp, i)
+                chars.append({"text": ch, "x0": left, "x1": right, "top": height - top, "bottom": height - bottom,
+                              "size": size})
+            images = sum(1 for _ in page.get_objects(filter=(raw.FPDF_PAGEOBJ_IMAGE,), max_depth=1))
+            out.append({"chars": chars, "images": images})
+    finally:
+        doc.close()
+    return out
+
+
+def _usable(chars: list[dict], img_area_ratio: float) -> bool:
+    bad = sum(1 for c in chars if is_bad_char(c["text"]) or not _PLAUSIBLE.match(c["text"][:1]))
+    good = len(chars) - bad
+    return not (bad > 0.15 * max(len(chars), 1) or (good < 40 and img_area_ratio > 0.3))
+
+
 def _read(data: bytes, name: str) -> Document:
     pdf = _open(data, name)
+    fast = _fast_chars(data)
     try:
         pages = []
         for i, page in enumerate(pdf.pages, 1):
-            try:
-                objs = page.objects  # the one layout of this page
-            except Exception as exc:
-                raise PdfOpenError(f"{name}: page {i} cannot be read ({type(exc).__name__})") from None
-            chars = [c for c in objs.get("char", []) if c["text"].strip()]
-            bad = sum(1 for c in chars if is_bad_char(c["text"]))
-            good = len(chars) - bad
-            area = float(page.width * page.height) or 1.0
-            img_area = sum((im["x1"] - im["x0"]) * (im["bottom"] - im["top"]) for im in objs.get("image", []))
-            usable = not (bad > 0.1 * max(len(chars), 1) or (good < 40 and img_area > 0.3 * area))
+            width, height = float(page.width), float(page.height)
+            f = fast[i - 1] if fast and len(fast) == len(pdf.pages) else None
+            if f is not None:
+                chars = f["chars"]
+                usable = _usable(chars, 1.0 if f["images"] and len(chars) < 40 else 0.0)
+                objs = None
+            else:
+                objs = _layout(page, name, i)
+                chars = [c for c in objs.get("char", []) if c["text"].strip()]
+                area = width * height or 1.0
+                img = sum((im["x1"] - im["x0"]) * (im["bottom"] - im["top"]) for im in objs.get("image", []))
+                usable = _usable(chars, img / area)
             text = unicodedata.normalize("NFKC", fix_radicals("".join(c["text"] for c in chars)))
-            pages.append(dict(no=i, objs=objs, chars=chars if usable else [], usable=usable,
-                              width=float(page.width), height=float(page.height),
-                              marker=usable and any(m in text for m in _MARKERS)))
+            pages.append(dict(no=i, page=page, objs=objs, chars=chars if usable else [], usable=usable,
+                              width=width, height=height, marker=usable and any(m in text for m in _MARKERS)))
+        table_pages = {p["no"] for p in pages if p["marker"]}
+        table_pages |= {n + 1 for n in table_pages}
+        for p in pages:  # the full layout, once, for the table pages
+            if p["no"] in table_pages and p["objs"] is None:
+                p["objs"] = _layout(p["page"], name, p["no"])
+                chars = [c for c in p["objs"].get("char", []) if c["text"].strip()]
+                p["usable"] = _usable(chars, 0.0) if chars else p["usable"] and not p["chars"]
+                p["chars"] = chars if p["usable"] else []
+                if not p["usable"]:
+                    p["marker"] = False
         unusable = [p["no"] for p in pages if not p["usable"]]
         if not any(p["marker"] for p in pages) and unusable:
             raise NoTextLayerError(f"{name}: pages {_page_ranges(unusable)} have no usable text layer "
                                    "(scanned images or fonts without a Unicode map)")
-        table_pages = {p["no"] for p in pages if p["marker"]}
-        table_pages |= {n + 1 for n in table_pages}
         blocks: list[Block] = []
         raw_log: list[dict] = []
         prev_bounds: list[float] | None = None
@@ -126,6 +183,13 @@ def _read(data: bytes, name: str) -> Document:
         return doc
     finally:
         pdf.close()
+
+
+def _layout(page, name: str, no: int) -> dict:
+    try:
+        return page.objects  # pdfminer's layout of this page (cached by pdfplumber)
+    except Exception as exc:
+        raise PdfOpenError(f"{name}: page {no} cannot be read ({type(exc).__name__})") from None
 
 
 def _paragraphs(chars: list[dict], page_no: int, raw_log: list[dict]) -> list[tuple[float, Paragraph]]:

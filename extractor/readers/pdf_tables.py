@@ -34,7 +34,7 @@ def rulings(page_objs: dict, width: float, height: float) -> Segs:
             h.append(((ln["top"] + ln["bottom"]) / 2, ln["x0"], ln["x1"]))
         elif abs(ln["x1"] - ln["x0"]) < 1.5:
             v.append(((ln["x0"] + ln["x1"]) / 2, ln["top"], ln["bottom"]))
-    for r in page_objs.get("rect", []):
+    for r in page_objs.get("rect", []) + page_objs.get("curve", []):
         w, ht = r["x1"] - r["x0"], r["bottom"] - r["top"]
         if w > 0.8 * width and ht > 0.8 * height:
             continue
