@@ -162,3 +162,33 @@ def test_dataset_panel_and_carry_chain(dataset, expected) -> None:
     assert panel.attrs["derived_columns"] == expected["derived_columns"]
     chain = dataset.carry_chain()
     assert sorted(chain.loc[chain["status"] == "fail", "key"]) == ["natural_person", "total"]
+
+
+def _cli(*args: str) -> "subprocess.CompletedProcess[str]":
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-c", "from extractor.cli.main import main; main()", *args],
+                          capture_output=True, text=True, timeout=300, cwd=Path(__file__).resolve().parents[1])
+
+
+def test_cli_panel_to_terminal_and_to_folder(tmp_path, expected) -> None:
+    import io
+
+    proc = _cli(str(SERIES), "--panel")
+    assert proc.returncode == 0, proc.stderr
+    panel = pd.read_csv(io.StringIO(proc.stdout))
+    assert list(panel["year"]) == expected["years"]
+    assert "requests.other_handling.total" in panel.columns
+    warnings = [line for line in proc.stderr.splitlines() if line.startswith("warning: panel.carry_chain")]
+    assert len(warnings) == 2 and "2021→2022 natural_person" in warnings[0]
+
+    out = tmp_path / "ds"
+    proc = _cli(str(SERIES), "--panel", "--out", str(out), "-j", "1")
+    assert proc.returncode == 0, proc.stderr
+    written = pd.read_parquet(out / "panel.parquet")
+    assert list(written["year"]) == expected["years"]
+    chain = pd.read_csv(out / "carry_chain.csv")
+    assert sorted(chain.loc[chain["status"] == "fail", "key"]) == ["natural_person", "total"]
+    columns = pd.read_csv(out / "panel_columns.csv")
+    assert sorted(columns.loc[columns["derived"], "column"]) == sorted(expected["derived_columns"])

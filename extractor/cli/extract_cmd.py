@@ -42,6 +42,8 @@ def run(
     engine: str = typer.Option("local", "--engine", help="local (process pool) or dask."),
     scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Dask scheduler address (with --engine dask)."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Show library warnings and tracebacks."),
+    panel: bool = typer.Option(False, "--panel", help="Also build the panel across years (one row per agency "
+                               "and year; panel.carry_chain): CSV on stdout, or panel.* in --out."),
 ) -> None:
     """Extract the tables, metadata and checks of disclosure reports."""
     from ..fetch.integrate import fetch_inputs  # URLs and url lists (urls.csv): fetch first
@@ -52,6 +54,12 @@ def run(
         fail(str(exc), exc.exit_code)
     if out is None:
         files = iter_inputs(paths)
+        if panel:
+            from .panel_out import panel_to_terminal
+
+            if not files:
+                fail("no input files found", 2)
+            raise typer.Exit(panel_to_terminal(files))
         if len(paths) == 1 and len(files) == 1 and not Path(paths[0]).is_dir():
             _one(paths[0], as_json, verbose)
             return
@@ -61,6 +69,10 @@ def run(
         return
     _to_dataset(paths, out, [f.strip() for f in formats.split(",") if f.strip()], verbose,
                 BatchOptions(jobs, timeout, max_tasks, retry_failed, engine, scheduler))
+    if panel:
+        from .panel_out import panel_to_dir
+
+        panel_to_dir(out)
 
 
 def _extract_or_exit(path: str, verbose: bool):
