@@ -64,7 +64,7 @@ def test_batch_goes_on_past_bad_files(tmp_path, seed_path):
     bad.write_bytes(b"%PDF-1.4\n garbage")
     (tmp_path / "in" / "news.html").write_text("<html><body><p>新闻</p></body></html>", encoding="utf-8")
     out = tmp_path / "out"
-    proc = run(seed_path, tmp_path / "in", "--out", out)
+    proc = run(seed_path, tmp_path / "in", "--out", out, "--format", "parquet,csv")
     assert proc.returncode == 0, proc.stderr
     assert "Traceback" not in proc.stderr
     failed = [line for line in proc.stderr.splitlines() if line.startswith("failed:")]
