@@ -48,7 +48,7 @@ class DaskEngine:
 
         pending = deque(jobs)
         meta: dict[Any, tuple[Any, str]] = {}
-        ac = as_completed(with_results=False)
+        ac = as_completed(loop=self.client.loop, with_results=False)
 
         def submit() -> None:
             key, path, name = pending.popleft()
