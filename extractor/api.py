@@ -9,10 +9,11 @@ from typing import Iterable, Union
 
 from . import __version__
 from .checks import run_checks
-from .errors import ExtractorError, InputError, NotAReportError
+from .errors import ExtractorError, InputError, LimitExceededError, NotAReportError
+from .limits import DEFAULT_LIMITS, Limits, resolve
 from .mapping.mapper import detect_template, map_document
 from .mapping.metadata import (agency_from_title, find_title, page_metadata, parse_date,
-                               report_year, signature)
+                               report_year, scope, signature)
 from .mapping.sections import extract_sections
 from .model import Document
 from .readers import read_document
@@ -20,12 +21,17 @@ from .report import Report
 from .schema import TEMPLATES
 
 Source = Union[str, os.PathLike, bytes]
-MAX_FILE_BYTES = 200 * 1024 * 1024
+MAX_FILE_BYTES = DEFAULT_LIMITS.max_file_bytes
 
 
-def load(source: Source, *, max_bytes: int = MAX_FILE_BYTES) -> tuple[bytes, str]:
-    """Bytes and a display name for a path or raw bytes, with clear errors."""
+def load(source: Source, *, max_bytes: int | None = None) -> tuple[bytes, str]:
+    """Bytes and a display name for a path or raw bytes, with clear errors.
+
+    ``max_bytes`` defaults to the current ``Limits.max_file_bytes``."""
+    max_bytes = resolve(None).max_file_bytes if max_bytes is None else max_bytes
     if isinstance(source, (bytes, bytearray)):
+        if len(source) > max_bytes:
+            raise LimitExceededError(f"<bytes>: input is {len(source)} bytes, over the {max_bytes}-byte limit")
         return bytes(source), "<bytes>"
     path = Path(source)
     if not path.exists():
@@ -35,20 +41,23 @@ def load(source: Source, *, max_bytes: int = MAX_FILE_BYTES) -> tuple[bytes, str
     try:
         size = path.stat().st_size
         if size > max_bytes:
-            raise InputError(f"{path}: file is {size} bytes, over the {max_bytes}-byte limit")
+            raise LimitExceededError(f"{path}: file is {size} bytes, over the {max_bytes}-byte limit")
         return path.read_bytes(), str(path)
     except OSError as exc:
         raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
 
 
-def extract(source: Source, *, name: str | None = None, encoding: str | None = None) -> Report:
+def extract(source: Source, *, name: str | None = None, encoding: str | None = None,
+            limits: Limits | None = None) -> Report:
     """Read one report (PDF, HTML, DOCX, flattened text; type decided by content) into a Report.
 
-    Raises an ``ExtractorError`` subclass on input that cannot be read or is not a report.
+    Raises an ``ExtractorError`` subclass on input that cannot be read or is not a report;
+    ``limits`` (default: ``extractor.limits.default_limits()``) bounds size, pages, nesting, cells.
     """
-    data, shown = load(source)
+    limits = resolve(limits)
+    data, shown = load(source, max_bytes=limits.max_file_bytes)
     shown = name or shown
-    doc = read_document(data, source=shown, encoding=encoding)
+    doc = read_document(data, source=shown, encoding=encoding, limits=limits)
     return extract_document(doc, source=shown, sha256=hashlib.sha256(data).hexdigest())
 
 
@@ -57,10 +66,10 @@ def extract_document(doc: Document, *, source: str | None = None, sha256: str | 
     warnings = list(doc.warnings)
     title = find_title(doc)
     year = report_year(title, doc)
-    signer, signed = signature(doc)
+    sig = signature(doc)
     page = page_metadata(doc)
-    agency = agency_from_title(title) or signer or page.get("agency")
-    published = signed or (parse_date(page["date"]) if "date" in page else None)
+    agency = agency_from_title(title) or sig.body or page.get("agency")
+    published = sig.date or (parse_date(page["date"]) if "date" in page else None)
     if year is None and published is not None:
         year = published.year - 1
         warnings.append(f"year: not printed in the title; taken as the year before publication ({year})")
@@ -92,12 +101,13 @@ def extract_document(doc: Document, *, source: str | None = None, sha256: str | 
         "published": published.isoformat() if published else None,
         "title": title,
         "template": template,
+        "scope": scope(title, doc),
         "source": source,
         "sha256": sha256,
         "format": doc.format,
         "extractor_version": __version__,
     }
-    sections = extract_sections(doc)
+    sections = extract_sections(doc, stop_at=sig.paragraphs[0] if sig.paragraphs else None)
     return Report(template, metadata, cells, checks, sections, warnings)
 
 

@@ -26,5 +26,9 @@ def test_seed_json_via_cli(seed_path):
     assert set(doc["sections"]) == {"overview", "active_disclosure", "requests", "review_litigation",
                                     "problems", "other_matters"}
     assert doc["sections"]["overview"].startswith("2024年,巴彦淖尔市商务局")
+    # the signature closes the report: it is metadata, not part 六's text
+    assert doc["sections"]["other_matters"] == "本年度巴彦淖尔市商务局未收取政府信息公开信息处理费。"
+    assert doc["sections"]["active_disclosure"] == ""  # part 二 is only its table
+    assert md["scope"] == "body"
     assert doc["warnings"] == []
     assert out.stderr == ""

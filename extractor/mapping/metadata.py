@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date
 
 from ..model import Document, Paragraph, Table
@@ -103,8 +104,15 @@ def report_year(title: str | None, doc: Document) -> int | None:
     return None
 
 
-def signature(doc: Document) -> tuple[str | None, date | None]:
-    """(signing body, date) from the report's last lines, when it is signed and dated."""
+@dataclass
+class Signature:
+    body: str | None
+    date: date | None
+    paragraphs: list[Paragraph]  # the lines it occupies, kept out of the section texts
+
+
+def signature(doc: Document) -> Signature:
+    """The signing body and date from the report's last short lines, when it is signed."""
     paras = [b for b in doc.blocks if isinstance(b, Paragraph)]
     tail = paras[-12:]
     for i in range(len(tail) - 1, -1, -1):
@@ -114,11 +122,21 @@ def signature(doc: Document) -> tuple[str | None, date | None]:
         d = parse_date(text)
         if d is None:
             continue
-        body = text[: (_DATE.search(text) or _CN_DATE.search(text)).start()].strip() if text else ""
-        if not body and i > 0 and len(tail[i - 1].text) <= 30 and parse_date(tail[i - 1].text) is None:
+        m = _DATE.search(text) or _CN_DATE.search(text) or _ISO_DATE.search(text)
+        body = text[: m.start()].strip() if m else ""
+        used = [tail[i]]
+        if not body and i > 0 and len(tail[i - 1].text) <= 30 and parse_date(tail[i - 1].text) is None \
+                and not re.search(r"[。；;，,]$", tail[i - 1].text.strip()):
             body = nfkc(tail[i - 1].text).strip()
-        return (body or None), d
-    return None, None
+            used.insert(0, tail[i - 1])
+        return Signature(body or None, d, used)
+    return Signature(None, None, [])
+
+
+def scope(title: str | None, doc: Document) -> str:
+    """'aggregate' for a report that sums up a whole area's bodies (汇总…各有关单位), else 'body'."""
+    head = nfkc(" ".join([title or ""] + [p.text for p in list(doc.paragraphs())[:40]]))
+    return "aggregate" if re.search(r"汇总|各有关单位|全市各级|全省各级|全区各级|全县各级", head) else "body"
 
 
 def page_metadata(doc: Document) -> dict[str, str]:

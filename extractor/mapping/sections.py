@@ -24,14 +24,16 @@ def heading_key(text: str) -> str | None:
     return None
 
 
-def extract_sections(doc: Document, drop: set[int] | None = None) -> dict[str, str]:
+def extract_sections(doc: Document, stop_at: Paragraph | None = None) -> dict[str, str]:
     """Map section key -> the text of its paragraphs (tables excluded).
 
     The last occurrence of a heading before its successor wins over a table of contents, which
-    names all six parts in a row with nothing between them. ``drop`` holds ids of paragraphs
-    to leave out (the signature).
+    names all six parts in a row with nothing between them. The report ends at ``stop_at``
+    (its signature): what follows is the page footer, not part 六.
     """
     paras = [b for b in doc.blocks if isinstance(b, Paragraph)]
+    if stop_at is not None:
+        paras = paras[: next((i for i, p in enumerate(paras) if p is stop_at), len(paras))]
     marks: list[tuple[int, str]] = []
     for i, p in enumerate(paras):
         key = heading_key(p.text)
@@ -45,6 +47,6 @@ def extract_sections(doc: Document, drop: set[int] | None = None) -> dict[str, s
     out: dict[str, str] = {s.key: "" for s in SECTIONS}
     for n, (i, key) in enumerate(ordered):
         end = ordered[n + 1][0] if n + 1 < len(ordered) else len(paras)
-        body = [p.text for p in paras[i + 1:end] if not drop or id(p) not in drop]
+        body = [p.text for p in paras[i + 1:end]]
         out[key] = "\n".join(body).strip()
     return out
