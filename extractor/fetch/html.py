@@ -7,36 +7,13 @@ import warnings
 
 from bs4 import BeautifulSoup
 
-_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([\w.:-]+)""", re.I)
-# GB2312/GBK labels are often wrong about the characters actually used: decode as their superset.
-_SUPERSET = {"gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "gb_2312-80": "gb18030", "cp936": "gb18030"}
+from ..readers.textenc import decode_bytes
+
 
 
 def decode_html(data: bytes, charset: str | None = None) -> str:
-    """Text of an HTML page: HTTP charset, then <meta charset>, then detection; GB* read as GB18030."""
-    candidates = []
-    if charset:
-        candidates.append(charset)
-    m = _META_CHARSET.search(data[:4096])
-    if m:
-        candidates.append(m.group(1).decode("ascii", "ignore"))
-    for cand in candidates:
-        enc = _SUPERSET.get(cand.lower(), cand.lower())
-        try:
-            return data.decode(enc)
-        except (LookupError, UnicodeDecodeError):
-            continue
-    for enc in ("utf-8", "gb18030"):  # Chinese government sites: anything not UTF-8 is almost always GB*
-        try:
-            return data.decode(enc)
-        except UnicodeDecodeError:
-            pass
-    from charset_normalizer import from_bytes
-
-    best = from_bytes(data).best()
-    if best is not None:
-        return str(best)
-    return data.decode("gb18030", "replace")
+    """Text of an HTML page, decoded as the HTML reader decodes it (one implementation)."""
+    return decode_bytes(data, declared=charset, sniff_html=True)[0]
 
 
 def parse_html(text: str) -> BeautifulSoup:
