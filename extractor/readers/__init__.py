@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import importlib
 
-from ..errors import InputError, UnsupportedFormatError
+from ..errors import InputError, LimitExceededError, UnsupportedFormatError
+from ..limits import Limits, resolve
 from ..model import Document
 from .detect import detect_format
 
@@ -17,24 +18,74 @@ _READERS: dict[str, tuple[str, str]] = {
     "docx": ("extractor.readers.docx", "read_docx"),
     "doc": ("extractor.readers.legacy_office", "read_legacy_office"),
 }
+# What the content is, in words, for formats no reader handles.
+_UNSUPPORTED = {
+    "zip": "a zip archive that is not a Word (.docx) document",
+    "image": "an image, not a document (a scanned report must be a PDF)",
+    "binary": "binary data of no known document type",
+}
 
 
-def read_document(data: bytes, *, source: str | None = None, encoding: str | None = None) -> Document:
-    """Read ``data`` with the reader its content calls for.
+def read_document(data: bytes, *, source: str | None = None, encoding: str | None = None,
+                  limits: Limits | None = None) -> Document:
+    """Read ``data`` with the reader its content calls for, within ``limits``.
 
     ``encoding`` is a hint (an HTTP Content-Type charset) for text and HTML.
     """
+    name = source or "input"
+    limits = resolve(limits)
     if not data:
-        raise InputError(f"{source or 'input'}: file is empty")
+        raise InputError(f"{name}: file is empty")
     fmt = detect_format(data)
     if fmt not in _READERS:
-        raise UnsupportedFormatError(f"{source or 'input'}: unsupported content ({fmt})")
+        raise UnsupportedFormatError(f"{name}: unsupported content ({_UNSUPPORTED.get(fmt, fmt)})")
     module_name, func_name = _READERS[fmt]
     try:
         module = importlib.import_module(module_name)
     except ModuleNotFoundError as exc:  # a reader not built into this install
-        raise UnsupportedFormatError(f"{source or 'input'}: no reader for {fmt} files ({exc.name})") from None
+        raise UnsupportedFormatError(f"{name}: no reader for {fmt} files ({exc.name})") from None
     reader = getattr(module, func_name)
-    if fmt in ("text", "html"):
-        return reader(data, source=source, encoding=encoding)
-    return reader(data, source=source)
+    try:
+        if fmt in ("text", "html"):
+            doc = reader(data, source=source, encoding=encoding, limits=limits)
+        elif fmt == "pdf":
+            _check_pdf_pages(data, name, limits)
+            doc = reader(data, source=source)
+        else:
+            doc = reader(data, source=source, limits=limits)
+    except RecursionError:
+        raise LimitExceededError(f"{name}: structure nested too deeply to read") from None
+    cap_cells(doc, limits.max_cell_chars)
+    return doc
+
+
+def _check_pdf_pages(data: bytes, name: str, limits: Limits) -> None:
+    """Refuse a PDF with more pages than ``limits.max_pdf_pages`` before any page is analysed."""
+    try:
+        import pypdfium2 as pdfium
+
+        pdf = pdfium.PdfDocument(data)
+    except Exception:  # noqa: BLE001 - damaged or locked: the PDF reader gives the message
+        return
+    try:
+        n = len(pdf)
+    finally:
+        pdf.close()
+    if n > limits.max_pdf_pages:
+        raise LimitExceededError(f"{name}: PDF has {n} pages (limit {limits.max_pdf_pages}; "
+                                 "raise it with --max-pages)")
+
+
+def cap_cells(doc: Document, max_chars: int) -> None:
+    """Cut table cells longer than ``max_chars`` (no real report cell is that long), with a warning."""
+    seen: set[int] = set()
+    for table in doc.tables():
+        for row in table.grid:
+            for cell in row:
+                if cell is None or id(cell) in seen:
+                    continue
+                seen.add(id(cell))
+                if len(cell.text) > max_chars:
+                    where = cell.provenance.path or (f"page {cell.provenance.page}" if cell.provenance.page else "?")
+                    doc.warnings.append(f"cell {where}: text of {len(cell.text)} characters cut to {max_chars}")
+                    cell.text = cell.text[:max_chars]

@@ -1,0 +1,71 @@
+"""Every safety limit in one place, so a hostile or broken file cannot hang a run or eat memory.
+
+>>> from extractor.limits import Limits
+>>> extractor.extract("big.pdf", limits=Limits(max_pdf_pages=2000))   # doctest: +SKIP
+
+``extract(..., limits=None)`` uses the process default (``Limits()`` unless changed with
+``set_default_limits``); the batch runner carries a ``Limits`` into its workers with ``WithLimits``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+from typing import Any, Callable
+
+MB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Safety limits; each is a hard ceiling that raises ``LimitExceededError`` when crossed,
+    except ``max_cell_chars``, which truncates the cell and adds a warning."""
+
+    max_file_bytes: int = 200 * MB  # any input file (api.load, batch hashing)
+    max_pdf_pages: int = 500  # pages of one PDF analysed; longer files are refused
+    max_docx_bytes: int = 200 * MB  # total declared uncompressed size of a .docx package (zip bomb)
+    max_docx_entries: int = 10_000  # parts in a .docx package
+    max_html_depth: int = 400  # element nesting in an HTML page
+    max_table_cells: int = 2_000_000  # grid positions of one table after spans are expanded
+    max_cell_chars: int = 20_000  # text of one table cell; longer text is cut and flagged
+    timeout_s: float = 120.0  # seconds one file may take in a batch run
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if not isinstance(value, (int, float)) or isinstance(value, bool) or value <= 0:
+                raise ValueError(f"Limits.{f.name} must be a positive number, not {value!r}")
+
+    def with_(self, **changes: Any) -> "Limits":
+        """A copy with some limits changed (None values are ignored, as from unset CLI options)."""
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+
+DEFAULT_LIMITS = Limits()
+_default = DEFAULT_LIMITS
+
+
+def default_limits() -> Limits:
+    """The limits used when a call passes none (``Limits()`` unless ``set_default_limits`` changed it)."""
+    return _default
+
+
+def set_default_limits(limits: Limits | None) -> None:
+    """Make ``limits`` this process's default (None restores the built-in defaults)."""
+    global _default
+    _default = limits if limits is not None else DEFAULT_LIMITS
+
+
+def resolve(limits: Limits | None) -> Limits:
+    """``limits`` itself, or the process default when None."""
+    return limits if limits is not None else _default
+
+
+class WithLimits:
+    """A picklable batch task wrapper: makes ``limits`` the worker's default, then runs ``task``."""
+
+    def __init__(self, task: Callable[..., dict], limits: Limits) -> None:
+        self.task, self.limits = task, limits
+
+    def __call__(self, source: Any, name: str) -> dict:
+        set_default_limits(self.limits)
+        return self.task(source, name)
