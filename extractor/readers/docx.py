@@ -11,11 +11,13 @@ import zipfile
 from dataclasses import dataclass, field
 
 from ..errors import InputError, LimitExceededError
+from ..limits import DEFAULT_LIMITS, Limits
 from ..model import Block, Cell, Document, Paragraph, Provenance, Table
 
 # A .docx is a zip: refuse archives whose declared uncompressed size is absurd (zip bombs).
-MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
-MAX_ZIP_ENTRIES = 10_000
+# Defaults from extractor.limits; a ``Limits`` passed to read_docx overrides them.
+MAX_UNCOMPRESSED_BYTES = DEFAULT_LIMITS.max_docx_bytes
+MAX_ZIP_ENTRIES = DEFAULT_LIMITS.max_docx_entries
 MAX_NESTING = 8
 
 _W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
@@ -37,10 +39,15 @@ _SKIP = {_q("sdtPr"), _q("sdtEndPr"), _q("del"), _q("moveFrom"), _q("tblPr"), _q
          _q("trPr"), _q("tcPr"), _q("pPr"), _q("rPr"), _q("bookmarkStart"), _q("bookmarkEnd")}
 
 
-def read_docx(data: bytes, *, source: str | None = None) -> Document:
-    """Read a .docx into the document model, checking the zip directory against a size limit first."""
+def read_docx(data: bytes, *, source: str | None = None, limits: Limits | None = None) -> Document:
+    """Read a .docx into the document model, checking the zip directory against a size limit first.
+
+    python-docx parses the XML with ``resolve_entities=False``: a DTD's entities are never expanded."""
     name = source or "input"
-    _check_zip(data, name)
+    if limits is None:
+        _check_zip(data, name, MAX_UNCOMPRESSED_BYTES, MAX_ZIP_ENTRIES)
+    else:
+        _check_zip(data, name, limits.max_docx_bytes, limits.max_docx_entries)
     try:
         import docx  # python-docx
         word = docx.Document(io.BytesIO(data))
@@ -58,19 +65,19 @@ def read_docx(data: bytes, *, source: str | None = None) -> Document:
     return Document(blocks=walker.blocks, format="docx", title=title, warnings=walker.warnings, meta=meta)
 
 
-def _check_zip(data: bytes, name: str) -> None:
+def _check_zip(data: bytes, name: str, max_bytes: int, max_entries: int) -> None:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             infos = zf.infolist()
     except (zipfile.BadZipFile, ValueError, OSError):
         raise InputError(f"{name}: not a readable Word document (damaged zip)") from None
-    if len(infos) > MAX_ZIP_ENTRIES:
-        raise LimitExceededError(f"{name}: Word package has {len(infos)} parts (limit {MAX_ZIP_ENTRIES})")
+    if len(infos) > max_entries:
+        raise LimitExceededError(f"{name}: Word package has {len(infos)} parts (limit {max_entries})")
     total = sum(max(i.file_size, 0) for i in infos)
-    if total > MAX_UNCOMPRESSED_BYTES:
+    if total > max_bytes:
         raise LimitExceededError(
             f"{name}: Word package would unpack to {total // (1024 * 1024)} MB "
-            f"(limit {MAX_UNCOMPRESSED_BYTES // (1024 * 1024)} MB)")
+            f"(limit {max_bytes // (1024 * 1024)} MB)")
 
 
 def _int_attr(el, tag: str, default: int) -> int:

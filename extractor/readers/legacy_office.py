@@ -13,6 +13,7 @@ import tempfile
 from pathlib import Path
 
 from ..errors import InputError, LimitExceededError, MissingDependencyError, UnsupportedFormatError
+from ..limits import Limits
 from ..model import Document
 from .docx import read_docx
 
@@ -26,7 +27,7 @@ def find_soffice() -> str | None:
     return shutil.which("soffice") or shutil.which("libreoffice")
 
 
-def read_legacy_office(data: bytes, *, source: str | None = None) -> Document:
+def read_legacy_office(data: bytes, *, source: str | None = None, limits: Limits | None = None) -> Document:
     """Convert an OLE2 Word/WPS file to .docx with LibreOffice and read that."""
     name = source or "input"
     soffice = find_soffice()
@@ -35,7 +36,7 @@ def read_legacy_office(data: bytes, *, source: str | None = None) -> Document:
     if len(data) > MAX_INPUT_BYTES:
         raise LimitExceededError(f"{name}: file is {len(data) // (1024 * 1024)} MB (limit {MAX_INPUT_BYTES // (1024 * 1024)} MB)")
     converted = convert_to_docx(data, soffice, name)
-    doc = read_docx(converted, source=source)
+    doc = read_docx(converted, source=source, limits=limits)
     doc.format = "doc"
     doc.meta["converted_by"] = "soffice"
     return doc
