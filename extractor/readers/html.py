@@ -15,6 +15,7 @@ from bs4 import BeautifulSoup, Comment, NavigableString, Tag
 from bs4 import XMLParsedAsHTMLWarning
 
 from ..errors import LimitExceededError
+from ..limits import DEFAULT_LIMITS, Limits, resolve
 from ..model import Cell, Document, Paragraph, Provenance, Table, expand_spans
 from .textenc import decode_bytes
 
@@ -27,17 +28,20 @@ _SKIP = {"script", "style", "noscript", "template", "head", "iframe", "object", 
          "button", "input", "textarea", "xml"}
 _SPACES = re.compile(r"[ \t\r\n\u00a0\u3000\u2002\u2003\u2009\u200b]+")
 MAX_SPAN = 500  # a rowspan/colspan above this is a broken page, not a table
-MAX_DEPTH = 400  # nesting beyond this is hostile or broken markup
+MAX_DEPTH = DEFAULT_LIMITS.max_html_depth  # nesting beyond this is hostile or broken markup
 
 
-def read_html(data: bytes, *, source: str | None = None, encoding: str | None = None) -> Document:
+def read_html(data: bytes, *, source: str | None = None, encoding: str | None = None,
+              limits: Limits | None = None) -> Document:
+    """Read an HTML page into paragraphs and table grids, within ``limits`` (nesting depth)."""
+    limits = resolve(limits)
     text, enc = decode_bytes(data, declared=encoding, sniff_html=True)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         soup = BeautifulSoup(text, "lxml")
     title_tag = soup.find("title")
     title = _clean(title_tag.get_text()) if title_tag else None
-    walker = _Walker()
+    walker = _Walker(limits.max_html_depth, source or "input")
     root = soup.body or soup
     walker.walk(root, depth=0)
     walker.flush()
@@ -65,7 +69,8 @@ def _path(tag: Tag) -> str:
 
 
 class _Walker:
-    def __init__(self) -> None:
+    def __init__(self, max_depth: int = MAX_DEPTH, name: str = "input") -> None:
+        self.max_depth, self.name = max_depth, name
         self.blocks: list = []
         self.buf: list[str] = []
         self.buf_tag: Tag | None = None
@@ -79,8 +84,9 @@ class _Walker:
         self.buf_tag = None
 
     def walk(self, node: Tag, depth: int) -> None:
-        if depth > MAX_DEPTH:
-            raise LimitExceededError(f"HTML nesting deeper than {MAX_DEPTH} elements")
+        if depth > self.max_depth:
+            raise LimitExceededError(f"{self.name}: HTML nesting deeper than {self.max_depth} elements "
+                                     "(raise it with --max-html-depth)")
         for child in node.children:
             if isinstance(child, Comment):
                 continue
