@@ -25,7 +25,7 @@ class Limits:
     max_docx_bytes: int = 200 * MB  # total declared uncompressed size of a .docx package (zip bomb)
     max_docx_entries: int = 10_000  # parts in a .docx package
     max_html_depth: int = 400  # element nesting in an HTML page
-    max_table_cells: int = 2_000_000  # grid positions of one table after spans are expanded
+    max_table_cells: int = 250_000  # grid positions of one table after spans are expanded
     max_cell_chars: int = 20_000  # text of one table cell; longer text is cut and flagged
     timeout_s: float = 120.0  # seconds one file may take in a batch run
 

@@ -35,19 +35,24 @@ def read_text(data: bytes, *, source: str | None = None, encoding: str | None = 
             i += 1
             continue
         if line == "|":
-            table, i = _read_vertical_table(lines, i)
-            blocks.append(_checked(table, source, max_cells))
+            table, i = _read_vertical_table(lines, i, max_cells, source)
+            blocks.append(table)
         elif line.startswith("|") and line.count("|") >= 2:
-            table, i = _read_row_table(lines, i)
-            blocks.append(_checked(table, source, max_cells))
+            table, i = _read_row_table(lines, i, max_cells, source)
+            blocks.append(table)
         else:
             blocks.append(Paragraph(line, Provenance(path=f"line {i + 1}", source="text")))
             i += 1
     return Document(blocks=blocks, format="text", meta={"encoding": enc})
 
 
-def _checked(table: Table, source: str | None, max_cells: int) -> Table:
-    return table
+def _grid(rows: list[list[Cell]], start: int, max_cells: int, source: str | None) -> list[list[Cell | None]]:
+    """Rows padded to a rectangle, refusing a table over ``max_cells`` positions before padding it."""
+    width = max((len(r) for r in rows), default=0)
+    if width * len(rows) > max_cells:
+        raise LimitExceededError(f"{source or 'input'}: table at line {start + 1} would have {len(rows)} x {width} "
+                                 f"cells (limit {max_cells})")
+    return [r + [None] * (width - len(r)) for r in rows]
 
 
 def _is_part_heading(line: str) -> bool:
@@ -55,7 +60,7 @@ def _is_part_heading(line: str) -> bool:
     return bool(_HEADING.match(line)) and len(line) <= 60 and any(w in line for w in _PART_WORDS)
 
 
-def _read_vertical_table(lines: list[str], i: int) -> tuple[Table, int]:
+def _read_vertical_table(lines: list[str], i: int, max_cells: int, source: str | None) -> tuple[Table, int]:
     """Cells between '|' lines; '|' '|' (nothing between) separates rows.
 
     The last cell of a table has no closing '|': its text run ends at a part heading, a long
@@ -99,14 +104,14 @@ def _read_vertical_table(lines: list[str], i: int) -> tuple[Table, int]:
         if i >= n or lines[i].strip() != "|":
             break  # the run did not end on a '|': the table is over
     rows = [r for r in rows if r]
-    width = max((len(r) for r in rows), default=0)
-    grid = [r + [None] * (width - len(r)) for r in rows]
+    grid = _grid(rows, start, max_cells, source)
     return Table(grid=grid, provenance=Provenance(path=f"line {start + 1}", source="text"), aligned=False), i
 
 
-def _read_row_table(lines: list[str], i: int) -> tuple[Table, int]:
+def _read_row_table(lines: list[str], i: int, max_cells: int, source: str | None) -> tuple[Table, int]:
     rows: list[list[Cell]] = []
     start = i
+    count = 0
     while i < len(lines):
         line = lines[i].strip()
         if not line:
@@ -117,12 +122,14 @@ def _read_row_table(lines: list[str], i: int) -> tuple[Table, int]:
         if re.fullmatch(r"[|\s:\-]+", line):  # a markdown separator row
             i += 1
             continue
+        count += line.count("|")
+        if count > max_cells:
+            raise LimitExceededError(f"{source or 'input'}: table at line {start + 1} has over {max_cells} cells")
         parts = [p.strip() for p in line.strip("|").split("|")]
         prov = Provenance(path=f"line {i + 1}", source="text")
         rows.append([Cell(p, prov) for p in parts])
         i += 1
-    width = max((len(r) for r in rows), default=0)
-    grid = [r + [None] * (width - len(r)) for r in rows]
+    grid = _grid(rows, start, max_cells, source)
     # An empty '| |' stays a blank cell, so a row's values are complete; but merged cells are
     # printed once, so grid columns still do not line up across rows.
     return Table(grid=grid, provenance=Provenance(path=f"line {start + 1}", source="text"), aligned=False), i
