@@ -216,6 +216,22 @@ def _put(cells: dict, warnings: list[str], table: str, row: str, col: Column, ce
     cells[key] = MappedCell(table, row, col.key, p.value, p.raw, p.state, unit, cell.provenance)
 
 
+def _values(spec: TableSpec, row: Row, rv: RowView, expected: int) -> list[Cell]:
+    """The row's value cells. When a text cell stands where a number should ('见附件'), the
+    label ends at the first cell that already names the row, and the text after it is a value."""
+    values = rv.values
+    if len(values) == expected or len(rv.labels) < 2:
+        return values
+    for k in range(len(rv.labels)):
+        keys = [normalise(c.text) for c in rv.labels[: k + 1]]
+        if match_row(spec, [x for x in keys if x]) is row:
+            extra = rv.labels[k + 1:]
+            if len(extra) + len(values) == expected:
+                return extra + values
+            break
+    return values
+
+
 def _unplaceable(cells: dict, warnings: list[str], table: str, row: Row, columns, rv: RowView) -> None:
     """Values that cannot be placed in columns: every cell of the row is flagged, none guessed."""
     got = [c.text.strip() for c in rv.values]
@@ -237,7 +253,7 @@ def _map_active(spec: TableSpec, rows: list[RowView], cells: dict, warnings: lis
                 header_text = "".join(c.text for c in rv.labels)
             continue
         columns = spec.columns_of(row)
-        values = rv.values
+        values = _values(spec, row, rv, len(columns))
         if len(values) > len(columns) and all(not c.text.strip() for c in values[len(columns):]):
             values = values[:len(columns)]  # trailing empty cells of a wider block
         if len(values) != len(columns):
@@ -279,15 +295,17 @@ def _map_requests(spec: TableSpec, rows: list[RowView], cells: dict, warnings: l
     subtotal_seen = False
     for rv in rows:
         row = match_row(spec, rv.label_keys)
-        if row is None or not rv.values:
+        expected = len(last_keys) if last_keys else (8 if subtotal_seen else 7)
+        values = _values(spec, row, rv, expected) if row is not None else []
+        if row is None or not values:
             if rv.labels and not any(c.text.strip() for c in rv.values):
                 headers.append(rv)
                 if normalise(SUBTOTAL_LABEL) in [normalise(c.text) for c in rv.labels]:
                     subtotal_seen = True
             continue
-        keys = _header_columns(rv, headers) or None
+        keys = _header_columns(rv, headers) if values is rv.values else None
         if keys is None:
-            n = len(rv.values)
+            n = len(values)
             default = [c.key for c in APPLICANT_COLUMNS]
             if last_keys is not None and len(last_keys) == n:
                 keys = last_keys
@@ -300,7 +318,7 @@ def _map_requests(spec: TableSpec, rows: list[RowView], cells: dict, warnings: l
                 continue
         last_keys = keys
         by_key = {c.key: c for c in spec.columns}
-        for key, cell in zip(keys, rv.values):
+        for key, cell in zip(keys, values):
             if key in by_key:
                 _put(cells, warnings, spec.key, row.key, by_key[key], cell)
 
@@ -309,9 +327,10 @@ def _map_review(spec: TableSpec, rows: list[RowView], cells: dict, warnings: lis
     stream: list[Cell] = []
     for rv in rows:
         row = match_row(spec, rv.label_keys) if rv.labels else None
-        if row is not None and rv.values:
-            if len(rv.values) == len(spec.columns):
-                for col, cell in zip(spec.columns, rv.values):
+        values = _values(spec, row, rv, len(spec.columns)) if row is not None else []
+        if row is not None and values:
+            if len(values) == len(spec.columns):
+                for col, cell in zip(spec.columns, values):
                     _put(cells, warnings, spec.key, row.key, col, cell)
             else:
                 _unplaceable(cells, warnings, spec.key, row, spec.columns, rv)
