@@ -41,7 +41,7 @@ def read_html(data: bytes, *, source: str | None = None, encoding: str | None = 
         soup = BeautifulSoup(text, "lxml")
     title_tag = soup.find("title")
     title = _clean(title_tag.get_text()) if title_tag else None
-    walker = _Walker(limits.max_html_depth, source or "input")
+    walker = _Walker(limits.max_html_depth, source or "input", limits.max_table_cells)
     root = soup.body or soup
     walker.walk(root, depth=0)
     walker.flush()
@@ -69,8 +69,9 @@ def _path(tag: Tag) -> str:
 
 
 class _Walker:
-    def __init__(self, max_depth: int = MAX_DEPTH, name: str = "input") -> None:
-        self.max_depth, self.name = max_depth, name
+    def __init__(self, max_depth: int = MAX_DEPTH, name: str = "input",
+                 max_cells: int = DEFAULT_LIMITS.max_table_cells) -> None:
+        self.max_depth, self.name, self.max_cells = max_depth, name, max_cells
         self.blocks: list = []
         self.buf: list[str] = []
         self.buf_tag: Tag | None = None
@@ -110,7 +111,7 @@ class _Walker:
                     self.walk(child, depth + 1)
                     self.flush()
                 else:
-                    table = _table(child)
+                    table = _table(child, self, depth)
                     if table is not None:
                         self.blocks.append(table)
                 continue
@@ -127,12 +128,15 @@ def _span(tag: Tag, attr: str) -> int:
     return min(max(int(m.group(1)), 1), MAX_SPAN) if m else 1
 
 
-def _cell_text(td: Tag) -> str:
+def _cell_text(td: Tag, limits: "_Walker", depth: int) -> str:
     """Cell text with block breaks as newlines; inline runs (a number split over spans) joined."""
     lines: list[str] = []
     buf: list[str] = []
 
-    def walk(node: Tag) -> None:
+    def walk(node: Tag, depth: int) -> None:
+        if depth > limits.max_depth:
+            raise LimitExceededError(f"{limits.name}: HTML nesting deeper than {limits.max_depth} elements "
+                                     "(raise it with --max-html-depth)")
         for child in node.children:
             if isinstance(child, Comment):
                 continue
@@ -145,26 +149,32 @@ def _cell_text(td: Tag) -> str:
             if child.name == "br" or child.name in _BLOCK:
                 lines.append("".join(buf))
                 buf.clear()
-                walk(child)
+                walk(child, depth + 1)
                 lines.append("".join(buf))
                 buf.clear()
             else:
-                walk(child)
+                walk(child, depth + 1)
 
-    walk(td)
+    walk(td, depth)
     lines.append("".join(buf))
     return "\n".join(t for t in (_clean(x) for x in lines) if t)
 
 
-def _table(tag: Tag) -> Table | None:
+def _table(tag: Tag, limits: "_Walker", depth: int) -> Table | None:
     rows: list[list[Cell]] = []
     for tr in tag.find_all("tr"):
         cells = []
         for td in tr.find_all(["td", "th"], recursive=False):
-            cells.append(Cell(_cell_text(td), Provenance(path=_path(td), source="html"),
+            cells.append(Cell(_cell_text(td, limits, depth + 3), Provenance(path=_path(td), source="html"),
                               rowspan=_span(td, "rowspan"), colspan=_span(td, "colspan")))
         rows.append(cells)
     rows = [r for r in rows if r] or []
     if not rows:
         return None
+    # An upper bound of the expanded grid (own colspans + colspans reaching down from above rows),
+    # checked before expanding: a few hundred cells with colspan/rowspan 500 would ask for ~10^8.
+    width = max(sum(c.colspan for c in r) for r in rows) + sum(c.colspan for r in rows for c in r if c.rowspan > 1)
+    if width * len(rows) > limits.max_cells:
+        raise LimitExceededError(f"{limits.name}: HTML table {_path(tag)} could span up to {len(rows)} x {width} "
+                                 f"cells (limit {limits.max_cells})")
     return Table(grid=expand_spans(rows), provenance=Provenance(path=_path(tag), source="html"), aligned=True)
