@@ -84,7 +84,8 @@ def match_row(spec: TableSpec, label_keys: list[str]) -> Row | None:
     """The schema row a printed label names, most specific label cell first."""
     if not label_keys:
         return None
-    candidates = [label_keys[-1], "".join(label_keys)]
+    # the last cell, all cells joined, then each earlier cell (text after the label: 见附件)
+    candidates = [label_keys[-1], "".join(label_keys), *reversed(label_keys[:-1])]
     for text in candidates:
         exact = [r for r in spec.rows if text in _keys(r)]
         if exact:
@@ -94,7 +95,7 @@ def match_row(spec: TableSpec, label_keys: list[str]) -> Row | None:
         for r in spec.rows:
             for k in _keys(r):
                 if len(k) >= 4 and (text.startswith(k) or (len(text) >= 4 and k.startswith(text))
-                                    or (text is candidates[1] and text.endswith(k))):
+                                    or (text == candidates[1] and text.endswith(k))):
                     if best is None or len(k) > best[0]:
                         best = (len(k), r)
         if best:
