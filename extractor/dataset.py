@@ -22,7 +22,8 @@ REPORTS: dict[str, tuple[str, str]] = {
     "source": (_S, "来源（文件路径或网址）"), "sha256": (_S, "文件内容SHA-256"), "status": (_S, "状态 ok/error"),
     "error_type": (_S, "错误类型"), "error": (_S, "错误信息"), "template": (_S, "模板 2021/2019/legacy"),
     "agency": (_S, "机关名称"), "year": ("Int64", "报告年度"), "published": (_S, "发布日期"),
-    "title": (_S, "标题"), "format": (_S, "文件格式"), "extractor_version": (_S, "提取器版本"),
+    "title": (_S, "标题"), "scope": (_S, "范围 body/aggregate（汇总报告）"), "format": (_S, "文件格式"),
+    "extractor_version": (_S, "提取器版本"),
     "n_warnings": ("Int64", "警告数"), "warnings": (_S, "警告（换行分隔）"),
 }
 CELLS: dict[str, tuple[str, str]] = {
@@ -111,7 +112,7 @@ def report_rows(report: Report) -> dict[str, Any]:
         "status": "ok",
         "report": {"sha256": sha, "status": "ok", "error_type": None, "error": None, "template": report.template,
                    "agency": md.get("agency"), "year": md.get("year"), "published": md.get("published"),
-                   "title": md.get("title"), "format": md.get("format"),
+                   "title": md.get("title"), "scope": md.get("scope"), "format": md.get("format"),
                    "extractor_version": md.get("extractor_version"), "n_warnings": len(report.warnings),
                    "warnings": "\n".join(report.warnings)},
         "cells": cells,
@@ -127,7 +128,7 @@ def error_rows(error_type: str, message: str, sha256: str | None = None,
         "status": "error",
         "report": {"sha256": sha256, "status": "error", "error_type": error_type, "error": message,
                    "template": None, "agency": None, "year": None, "published": None, "title": None,
-                   "format": None, "extractor_version": version, "n_warnings": 0, "warnings": ""},
+                   "scope": None, "format": None, "extractor_version": version, "n_warnings": 0, "warnings": ""},
         "cells": [], "checks": [], "sections": [],
         "errors": [{"sha256": sha256, "error_type": error_type, "message": message}],
     }

@@ -162,3 +162,15 @@ def test_no_temporary_files_are_left(dataset) -> None:
     assert sorted(p.name for p in out.iterdir() if p.name.startswith(".")) == []
     assert np.isin([f"{t}.{s}" for t in TABLES for s in ("parquet", "csv", "xlsx", "dta")],
                    [p.name for p in out.iterdir()]).all()
+
+
+def test_docs_list_every_column_with_its_dtype() -> None:
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "dataset.md").read_text(encoding="utf-8")
+    for table, spec in TABLES.items():
+        if table == "wide":
+            continue
+        section = doc.split(f"### `{table}`", 1)[1].split("\n### ", 1)[0]
+        for col, (dtype, label) in spec.items():
+            line = next((ln for ln in section.splitlines() if ln.startswith("|") and f"`{col}`" in ln), None)
+            assert line is not None, (table, col)
+            assert f"| {dtype} |" in line and label in line, (table, col, line)

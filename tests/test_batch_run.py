@@ -224,3 +224,20 @@ def test_cli_exit_codes_and_failure_listing(tmp_path: Path) -> None:
     res = subprocess.run(_cli(str(tmp_path / "empty"), "--out", str(tmp_path / "out2")),
                          cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert (res.returncode, res.stderr) == (2, "error: no input files found\n")
+
+
+def test_fetcher_manifest_inputs_are_recorded_under_their_urls(tmp_path: Path) -> None:
+    pytest.importorskip("extractor.fetch")
+    import json
+
+    fetched = tmp_path / "fetched"
+    make_inputs(fetched / "files", 2, bad=False)
+    urls = ["https://www.example.gov.cn/xxgk/ndbg/2025/a.txt", "https://www.example.gov.cn/xxgk/ndbg/2025/b.txt"]
+    rows = [{"url": u, "role": "page", "status": "fetched", "path": f"files/r{i:04d}.txt"}
+            for i, u in enumerate(urls)]
+    (fetched / "manifest.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    result = run_batch([fetched / "manifest.jsonl"], tmp_path / "out", jobs=1, progress=False)
+    assert (result.total, result.ok) == (2, 2)
+    reports = read_dataset(tmp_path / "out")["reports"]
+    assert reports["source"].tolist() == urls
+    assert reports["agency"].tolist() == ["巴彦淖尔市商务局"] * 2

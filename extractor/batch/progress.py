@@ -19,14 +19,14 @@ class _Rate(ProgressColumn):
 class BatchProgress:
     """``advance(failed)`` after each file; a no-op when stderr is not a terminal."""
 
-    def __init__(self, total: int, *, done: int = 0, console: Console | None = None) -> None:
+    def __init__(self, total: int, *, enabled: bool = True, console: Console | None = None) -> None:
         self.console = console or Console(stderr=True)
-        self.enabled = self.console.is_terminal
+        self.enabled = enabled and self.console.is_terminal
         self.failed = 0
         self.progress = Progress(TextColumn("extract"), BarColumn(), MofNCompleteColumn(), _Rate(),
                                  TextColumn("ETA"), TimeRemainingColumn(), TextColumn("{task.fields[failures]}"),
                                  console=self.console, disable=not self.enabled)
-        self.task = self.progress.add_task("extract", total=total, completed=done, failures="")
+        self.task = self.progress.add_task("extract", total=total, failures="")
 
     def advance(self, failed: bool) -> None:
         self.failed += bool(failed)

@@ -11,6 +11,7 @@ from typing import Iterable
 import pandas as pd
 
 from .. import __version__
+from ..dataset import frame
 from ..errors import InputError
 from ..export import check_formats, write_chunks
 from .inputs import collect_inputs, hash_input
@@ -78,7 +79,8 @@ def run_batch(
                      timeout=timeout, max_tasks=max_tasks_per_worker, progress=progress)
         files = write_chunks(state.chunks(chunk_size), out, formats)
         counts = state.counts()
-        errors = pd.concat([ds.errors for ds in state.chunks(chunk_size)], ignore_index=True)
+        errors = pd.concat([frame("errors", [])] + [ds.errors for ds in state.chunks(chunk_size, only_errors=True)],
+                           ignore_index=True)
     return BatchResult(out, len(inputs), counts["ok"], counts["error"], len(todo), reused, files, errors)
 
 
@@ -92,10 +94,7 @@ def _process(state: State, todo: list, task: Task, *, engine: str, scheduler: st
         from .pool import LocalPool
 
         runner = LocalPool(task, jobs, timeout=timeout, max_tasks=max_tasks)
-    bar = BatchProgress(len(todo))
-    if not progress:
-        bar.enabled = False
-        bar.progress.disable = True
+    bar = BatchProgress(len(todo), enabled=progress)
 
     def done(sha: str, name: str, rows: dict) -> None:
         state.commit(sha, name, rows)

@@ -86,14 +86,15 @@ class State:
             out[status] = n
         return out
 
-    def chunks(self, size: int = 250) -> Iterator[Dataset]:
-        """The current run's dataset, ``size`` inputs at a time, in input order."""
+    def chunks(self, size: int = 250, *, only_errors: bool = False) -> Iterator[Dataset]:
+        """The current run's dataset, ``size`` inputs at a time, in input order (or its failures only)."""
         last = -1
+        where = " AND (i.error_type IS NOT NULL OR r.status = 'error')" if only_errors else ""
         while True:
             batch = self.con.execute(
                 "SELECT i.position, i.source, i.sha256, i.error_type, i.error, r.name, r.rows FROM run_inputs i "
-                "LEFT JOIN results r ON r.sha256 = i.sha256 AND r.version = ? WHERE i.position > ? "
-                "ORDER BY i.position LIMIT ?", (self.version, last, size)).fetchall()
+                "LEFT JOIN results r ON r.sha256 = i.sha256 AND r.version = ? WHERE i.position > ?" + where +
+                " ORDER BY i.position LIMIT ?", (self.version, last, size)).fetchall()
             if not batch:
                 return
             ds = Dataset.empty()
