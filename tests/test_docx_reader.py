@@ -251,3 +251,16 @@ def test_content_controls_are_transparent() -> None:
     doc = read_docx(_docx_bytes(build))
     assert [type(b).__name__ for b in doc.blocks] == ["Paragraph", "Table", "Paragraph"]
     assert [c.text for c in next(doc.tables()).grid[0]] == ["规章", "3"]
+
+
+def test_absurd_grid_span_is_clamped() -> None:
+    def build(d):
+        t = d.add_table(rows=1, cols=2)
+        t.cell(0, 0).text = "宽"
+        t.cell(0, 0)._tc.get_or_add_tcPr().append(
+            __import__("docx.oxml", fromlist=["parse_xml"]).parse_xml(
+                '<w:gridSpan xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" w:val="100000000"/>'))
+
+    grid = next(read_docx(_docx_bytes(build)).tables()).grid
+    assert len(grid[0]) == docx_reader.MAX_GRID_SPAN + 1
+    assert all(c is grid[0][0] for c in grid[0][:docx_reader.MAX_GRID_SPAN])

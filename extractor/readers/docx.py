@@ -19,6 +19,7 @@ from ..model import Block, Cell, Document, Paragraph, Provenance, Table
 MAX_UNCOMPRESSED_BYTES = DEFAULT_LIMITS.max_docx_bytes
 MAX_ZIP_ENTRIES = DEFAULT_LIMITS.max_docx_entries
 MAX_NESTING = 8
+MAX_GRID_SPAN = 63  # Word's own column limit: a larger gridSpan/gridBefore is damage or an attack
 
 _W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 _MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
@@ -175,7 +176,7 @@ class _Walker:
                 continue
             r += 1
             trpr = tr.find(_q("trPr"))
-            line: list[Cell | None] = [None] * _int_attr(trpr, "gridBefore", 0)
+            line: list[Cell | None] = [None] * min(max(_int_attr(trpr, "gridBefore", 0), 0), MAX_GRID_SPAN)
             above = grid[-1] if grid else []
             c = 0
             for tc in self._children(tr):
@@ -184,7 +185,7 @@ class _Walker:
                 c += 1
                 cpath = f"{path}/tr[{r}]/tc[{c}]"
                 tcpr = tc.find(_q("tcPr"))
-                span = max(_int_attr(tcpr, "gridSpan", 1), 1)
+                span = min(max(_int_attr(tcpr, "gridSpan", 1), 1), MAX_GRID_SPAN)
                 vmerge = tcpr.find(_q("vMerge")) if tcpr is not None else None
                 col = len(line)
                 cell = None
