@@ -55,7 +55,7 @@ def read_docx(data: bytes, *, source: str | None = None, limits: Limits | None =
         body = word.element.body
     except Exception as exc:  # python-docx raises many kinds on corrupt packages
         raise InputError(f"{name}: not a readable Word document ({type(exc).__name__})") from None
-    walker = _Walker()
+    walker = _Walker(name=name, max_cells=(limits or DEFAULT_LIMITS).max_table_cells)
     walker.body(body)
     title = None
     try:
@@ -121,6 +121,8 @@ def _text_of(el) -> str:
 class _Walker:
     blocks: list[Block] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    name: str = "input"
+    max_cells: int = DEFAULT_LIMITS.max_table_cells
 
     # --- containers ----------------------------------------------------------------------
     def body(self, body) -> None:
@@ -171,6 +173,7 @@ class _Walker:
         grid: list[list[Cell | None]] = []
         later: list[tuple[object, str, str]] = []  # (element, kind, path) emitted after this table
         r = 0
+        positions = 0
         for tr in self._children(tbl):
             if tr.tag != _TR:
                 continue
@@ -207,7 +210,13 @@ class _Walker:
                     if _owner_cell(para) is tc and _has_text_box(para):
                         later.append((para, "p", f"{cpath}/p[{para_idx + 1}]"))
             grid.append(line)
+            positions += len(line)
+            if positions > self.max_cells:
+                raise LimitExceededError(f"{self.name}: Word table {path} has over {self.max_cells} cells")
         width = max((len(row) for row in grid), default=0)
+        if width * len(grid) > self.max_cells:
+            raise LimitExceededError(f"{self.name}: Word table {path} would have {len(grid)} x {width} cells "
+                                     f"(limit {self.max_cells})")
         for row in grid:
             row.extend([None] * (width - len(row)))
         if width:
