@@ -15,6 +15,7 @@ from rich.console import Console
 from ..api import extract, iter_inputs
 from ..dataset import FORMATS
 from ..errors import ExtractorError
+from ..limits import DEFAULT_LIMITS, MB, Limits, WithLimits, set_default_limits
 from .render import render_report
 
 app = typer.Typer(add_completion=False, help=__doc__, pretty_exceptions_enable=False)
@@ -36,7 +37,8 @@ def run(
     formats: str = typer.Option(",".join(FORMATS), "--format",
                                 help="Dataset formats besides parquet, comma-separated: csv,xlsx,dta,duckdb."),
     jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=1, help="Worker processes (default: all cores)."),
-    timeout: float = typer.Option(120.0, "--timeout", min=0.001, help="Seconds one file may take before it is stopped."),
+    timeout: float = typer.Option(DEFAULT_LIMITS.timeout_s, "--timeout", min=0.001,
+                                  help="Seconds one file may take before it is stopped (batch, with --out)."),
     max_tasks: int = typer.Option(200, "--max-tasks-per-worker", min=1, help="Recycle each worker after this many files."),
     retry_failed: bool = typer.Option(False, "--retry-failed", help="Extract again the files that failed before."),
     engine: str = typer.Option("local", "--engine", help="local (process pool) or dask."),
@@ -44,8 +46,23 @@ def run(
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Show library warnings and tracebacks."),
     panel: bool = typer.Option(False, "--panel", help="Also build the panel across years (one row per agency "
                                "and year; panel.carry_chain): CSV on stdout, or panel.* in --out."),
+    max_file_mb: Optional[float] = typer.Option(None, "--max-file-mb", min=0.001,
+                                                help=f"Largest input file read (default {DEFAULT_LIMITS.max_file_bytes // MB})."),
+    max_pages: Optional[int] = typer.Option(None, "--max-pages", min=1,
+                                            help=f"Most pages of one PDF analysed (default {DEFAULT_LIMITS.max_pdf_pages})."),
+    max_docx_mb: Optional[float] = typer.Option(None, "--max-docx-mb", min=0.001, help="Largest uncompressed .docx "
+                                                f"package (zip bombs; default {DEFAULT_LIMITS.max_docx_bytes // MB})."),
+    max_html_depth: Optional[int] = typer.Option(None, "--max-html-depth", min=1,
+                                                 help=f"Deepest HTML nesting (default {DEFAULT_LIMITS.max_html_depth})."),
+    max_cell_chars: Optional[int] = typer.Option(None, "--max-cell-chars", min=1, help="Longer table cells are cut "
+                                                 f"and flagged (default {DEFAULT_LIMITS.max_cell_chars})."),
 ) -> None:
     """Extract the tables, metadata and checks of disclosure reports."""
+    limits = DEFAULT_LIMITS.with_(
+        max_file_bytes=int(max_file_mb * MB) if max_file_mb else None, max_pdf_pages=max_pages,
+        max_docx_bytes=int(max_docx_mb * MB) if max_docx_mb else None, max_html_depth=max_html_depth,
+        max_cell_chars=max_cell_chars, timeout_s=timeout)
+    set_default_limits(limits)  # every extract() in this process; batch workers get it through WithLimits
     from ..fetch.integrate import fetch_inputs  # URLs and url lists (urls.csv): fetch first
 
     try:
@@ -68,7 +85,7 @@ def run(
         _many_to_terminal(files, as_json, verbose)
         return
     _to_dataset(paths, out, [f.strip() for f in formats.split(",") if f.strip()], verbose,
-                BatchOptions(jobs, timeout, max_tasks, retry_failed, engine, scheduler))
+                BatchOptions(jobs, timeout, max_tasks, retry_failed, engine, scheduler), limits)
     if panel:
         from .panel_out import panel_to_dir
 
@@ -134,14 +151,16 @@ class BatchOptions:
 
 
 def _to_dataset(paths: list[str], out: Path, formats: list[str], verbose: bool,
-                options: BatchOptions = BatchOptions()) -> None:
+                options: BatchOptions = BatchOptions(), limits: Optional[Limits] = None) -> None:
     """The batch path: extract.batch.run_batch (parallel, resumable), then the failures on stderr."""
-    from ..batch import run_batch
+    from ..batch import extract_rows, run_batch
+
+    task = WithLimits(extract_rows, limits) if limits is not None else extract_rows
 
     try:
         result = run_batch(paths, out, jobs=options.jobs, timeout=options.timeout,
                            max_tasks_per_worker=options.max_tasks, retry_failed=options.retry_failed,
-                           formats=formats, engine=options.engine, scheduler=options.scheduler)
+                           formats=formats, engine=options.engine, scheduler=options.scheduler, task=task)
     except KeyboardInterrupt:
         print(f"interrupted: every file finished so far is kept in {out}/; run the same command again to "
               "resume", file=sys.stderr)
