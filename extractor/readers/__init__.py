@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 
-from ..errors import InputError, LimitExceededError, UnsupportedFormatError
+from ..errors import InputError, LimitExceededError, NoTextLayerError, UnsupportedFormatError
 from ..limits import Limits, resolve
 from ..model import Document
 from .detect import detect_format
@@ -37,6 +37,11 @@ def read_document(data: bytes, *, source: str | None = None, encoding: str | Non
     if not data:
         raise InputError(f"{name}: file is empty")
     fmt = detect_format(data)
+    if fmt == "image":  # a scanned page posted as an image: OCR (the optional ocr extra)
+        from ..ocr import read_image
+        doc = read_image(data, source=source)
+        cap_cells(doc, limits.max_cell_chars)
+        return doc
     if fmt not in _READERS:
         raise UnsupportedFormatError(f"{name}: unsupported content ({_UNSUPPORTED.get(fmt, fmt)})")
     module_name, func_name = _READERS[fmt]
@@ -50,7 +55,11 @@ def read_document(data: bytes, *, source: str | None = None, encoding: str | Non
             doc = reader(data, source=source, encoding=encoding, limits=limits)
         elif fmt == "pdf":
             _check_pdf_pages(data, name, limits)
-            doc = reader(data, source=source)
+            try:
+                doc = reader(data, source=source)
+            except NoTextLayerError as exc:  # scanned: OCR it, or name the extra that would
+                from ..ocr import read_scanned_pdf
+                doc = read_scanned_pdf(data, source=source, reason=str(exc))
         else:
             doc = reader(data, source=source, limits=limits)
     except RecursionError:

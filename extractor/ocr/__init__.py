@@ -1,0 +1,53 @@
+"""OCR for scanned reports (image-only PDF pages, png/jpg posts): the optional ``ocr`` extra.
+
+Importing this package needs nothing beyond the core install; the recogniser (rapidocr-onnxruntime,
+whose wheel ships the Chinese models) and OpenCV are imported only when a page is OCR'd.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from ..errors import ExtractorError, NoTextLayerError, UnsupportedFormatError
+
+EXTRA_INSTALL = "pip install 'gov-disclosure-extractor[ocr]'"
+_MODULES = ("rapidocr_onnxruntime", "cv2", "numpy")
+
+
+def ocr_available() -> bool:
+    """Whether the ``ocr`` extra's modules can be imported."""
+    for name in _MODULES:
+        try:
+            importlib.import_module(name)
+        except Exception:  # ImportError, or a broken native wheel
+            return False
+    return True
+
+
+def missing_extra(name: str, *, image: bool = False, reason: str | None = None) -> ExtractorError:
+    """The one-line error for scanned input without the extra: ``NoTextLayerError`` for a PDF
+    (``reason``: the PDF reader's own words), ``UnsupportedFormatError`` for an image file."""
+    if image:
+        return UnsupportedFormatError(f"{name}: is an image (a scanned page, no text layer); "
+                                      f"install the OCR extra: {EXTRA_INSTALL}")
+    return NoTextLayerError(f"{reason or name + ': has no usable text layer'}; install the OCR extra: {EXTRA_INSTALL}")
+
+
+def read_scanned_pdf(data: bytes, *, source: str | None = None, reason: str | None = None):
+    """OCR a PDF whose (table) pages have no usable text layer into a ``Document``.
+
+    ``reason``: the PDF reader's message, repeated when the extra is missing."""
+    name = source or "input"
+    if not ocr_available():
+        raise missing_extra(name, reason=reason)
+    from .reader import read_pdf_ocr
+    return read_pdf_ocr(data, name)
+
+
+def read_image(data: bytes, *, source: str | None = None):
+    """OCR an image file (png, jpg, ...; each frame one page) into a ``Document``."""
+    name = source or "input"
+    if not ocr_available():
+        raise missing_extra(name, image=True)
+    from .reader import read_image_ocr
+    return read_image_ocr(data, name)

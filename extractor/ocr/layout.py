@@ -1,0 +1,129 @@
+"""OCR boxes into the document model: boxes inside a grid go to their cells, the rest become
+paragraphs (lines joined when wrapped), all in reading order with OCR provenance."""
+
+from __future__ import annotations
+
+import unicodedata
+
+from ..model import Block, Cell, Paragraph, Provenance, Table
+from .engine import Box
+from .grid import Grid
+
+BLANK_CONFIDENCE = 1.0  # an empty cell with no ink: nothing to misread
+MISSED_INK_CONFIDENCE = 0.0  # ink in the cell but nothing recognised there
+
+
+def _lines(boxes: list[Box]) -> list[list[Box]]:
+    """Boxes grouped into text lines (vertical overlap), each left to right, top to bottom."""
+    lines: list[list[Box]] = []
+    for b in sorted(boxes, key=lambda b: b.cy):
+        for line in lines:
+            top = min(x.y0 for x in line)
+            bottom = max(x.y1 for x in line)
+            overlap = min(bottom, b.y1) - max(top, b.y0)
+            if overlap > 0.5 * min(bottom - top, b.y1 - b.y0):
+                line.append(b)
+                break
+        else:
+            lines.append([b])
+    for line in lines:
+        line.sort(key=lambda b: b.x0)
+    lines.sort(key=lambda ln: min(b.y0 for b in ln))
+    return lines
+
+
+def _clean(text: str) -> str:
+    """Recogniser output as printed text: full-width ASCII folded (digits, brackets)."""
+    return unicodedata.normalize("NFKC", text).replace(" ", "") if text.isascii() is False and \
+        any("\uff01" <= ch <= "\uff5e" for ch in text) and _numeric(unicodedata.normalize("NFKC", text)) else text
+
+
+def _numeric(text: str) -> bool:
+    return bool(text) and all(ch.isdigit() or ch in ".,-" for ch in text.replace(" ", ""))
+
+
+def _join(line: list[Box]) -> str:
+    return "".join(b.text for b in line)
+
+
+def split_straddling(boxes: list[Box], grid: Grid) -> list[Box]:
+    """A box the recogniser ran across a column rule ("12 16") is split at the rule, by the
+    share of its width on each side, at a space when there is one."""
+    out: list[Box] = []
+    for b in boxes:
+        inner = [x for x in grid.xs[1:-1] if b.x0 + 4 < x < b.x1 - 4]
+        if not inner or " " not in b.text.strip():
+            out.append(b)
+            continue
+        parts = b.text.split()
+        if len(parts) != len(inner) + 1:
+            out.append(b)
+            continue
+        edges = [b.x0, *inner, b.x1]
+        for k, part in enumerate(parts):
+            out.append(Box(edges[k], b.y0, edges[k + 1], b.y1, part, b.score))
+    return out
+
+
+def to_table(grid: Grid, boxes: list[Box], page: int, to_pt, ink_in) -> Table:
+    """The grid as a ``Table`` (merged cells shared), its cells' text from the boxes in them."""
+    for gc in grid.cells:
+        gc.boxes = []
+    for b in split_straddling(boxes, grid):
+        gc = grid.locate(b.cx, b.cy)
+        if gc is not None:
+            gc.boxes.append(b)
+    made: list[Cell] = []
+    for gc in grid.cells:
+        lines = _lines(gc.boxes)
+        text = "\n".join(_clean(_join(ln)) for ln in lines)
+        if gc.boxes:
+            conf = min(b.score for b in gc.boxes)
+        else:
+            conf = MISSED_INK_CONFIDENCE if ink_in(gc.box) else BLANK_CONFIDENCE
+        made.append(Cell(text, Provenance(page=page, bbox=to_pt(gc.box), source="ocr", confidence=round(conf, 4)),
+                         rowspan=gc.r1 - gc.r0, colspan=gc.c1 - gc.c0))
+    rows = [[made[i] for i in row] for row in grid.at]
+    return Table(rows, Provenance(page=page, bbox=to_pt(grid.box), source="ocr"))
+
+
+def to_paragraphs(boxes: list[Box], page: int, to_pt) -> list[tuple[float, Paragraph]]:
+    """Text outside tables: lines, a line joining the previous one when that ran to the right
+    margin and this one follows closely (wrapped prose)."""
+    lines = _lines(boxes)
+    if not lines:
+        return []
+    right = max(b.x1 for ln in lines for b in ln)
+    groups: list[list[list[Box]]] = []
+    for ln in lines:
+        height = max(b.y1 - b.y0 for b in ln)
+        if groups:
+            prev = groups[-1][-1]
+            prev_bottom = max(b.y1 for b in prev)
+            prev_right = max(b.x1 for b in prev)
+            if min(b.y0 for b in ln) - prev_bottom < 0.9 * height and prev_right >= right - 1.6 * height:
+                groups[-1].append(ln)
+                continue
+        groups.append([ln])
+    out = []
+    for g in groups:
+        bs = [b for ln in g for b in ln]
+        box = (min(b.x0 for b in bs), min(b.y0 for b in bs), max(b.x1 for b in bs), max(b.y1 for b in bs))
+        text = "".join(_join(ln) for ln in g)
+        conf = round(min(b.score for b in bs), 4)
+        out.append((box[1], Paragraph(text, Provenance(page=page, bbox=to_pt(box), source="ocr", confidence=conf))))
+    return out
+
+
+def page_blocks(grids: list[Grid], boxes: list[Box], page: int, to_pt, ink_in) -> list[Block]:
+    """One page's blocks in reading order."""
+    items: list[tuple[float, Block]] = []
+    rest = list(boxes)
+    for grid in grids:
+        x0, y0, x1, y1 = grid.box
+        inside = [b for b in rest if x0 <= b.cx <= x1 and y0 <= b.cy <= y1]
+        rest = [b for b in rest if not (x0 <= b.cx <= x1 and y0 <= b.cy <= y1)]
+        items.append((y0, to_table(grid, inside, page, to_pt, ink_in)))
+    items += to_paragraphs(rest, page, to_pt)
+    items.sort(key=lambda it: it[0])
+    return [b for _, b in items]

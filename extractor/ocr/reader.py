@@ -1,0 +1,115 @@
+"""The OCR reader: page images -> deskew -> ruled grids + recognised lines -> ``Document``.
+
+Bounding boxes are in PDF points (page space, before deskew) for PDFs and in pixels for image
+files; ``Document.meta['bbox_units']`` says which.
+"""
+
+from __future__ import annotations
+
+import time
+
+from ..model import Block, Document, Paragraph, Provenance
+from .render import PageImage, image_pages, pdf_pages
+
+LOW_CONFIDENCE = 0.9
+
+
+def _ink_probe(ink, unit: float):
+    """A test for ink inside a cell box (rules and speckle excluded)."""
+    import cv2
+    import numpy as np
+    clean = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))
+    floor = max(20.0, 12 * unit * unit)  # well under one printed digit
+
+    def ink_in(box) -> bool:
+        x0, y0, x1, y1 = box
+        mx, my = 0.12 * (x1 - x0) + 3 * unit, 0.12 * (y1 - y0) + 3 * unit
+        patch = clean[int(y0 + my):int(y1 - my), int(x0 + mx):int(x1 - mx)]
+        return patch.size > 0 and float(np.count_nonzero(patch)) >= floor
+    return ink_in
+
+
+def ocr_page(page: PageImage) -> tuple[list[Block], dict]:
+    """One page image into blocks, with what was measured (skew, timings)."""
+    from .deskew import binarise, estimate_angle, rotate
+    from .engine import recognise
+    from .grid import find_grids, rule_masks
+    from .layout import page_blocks
+    t0 = time.perf_counter()
+    gray = page.image
+    unit = page.scale if page.scale else max(gray.shape[1] / 595.0, 1.0)  # image files: assume A4 width
+    angle = estimate_angle(gray)
+    gray = rotate(gray, angle)
+    grids = find_grids(gray, unit)
+    ink = binarise(gray)
+    horiz, vert = rule_masks(ink, unit)
+    ink = ink & ~(horiz | vert)
+    t1 = time.perf_counter()
+    boxes = recognise(gray)
+    t2 = time.perf_counter()
+    scale = page.scale
+
+    def to_pt(box):
+        if scale is None:
+            return tuple(round(v, 1) for v in box)
+        return tuple(round(v / scale, 2) for v in box)
+
+    blocks = page_blocks(grids, boxes, page.no, to_pt, _ink_probe(ink, unit))
+    info = {"page": page.no, "skew_deg": -angle, "tables": len(grids), "boxes": len(boxes),
+            "layout_s": round(t1 - t0, 2), "recognise_s": round(t2 - t1, 2)}
+    return blocks, info
+
+
+def _document(pages: list[PageImage], name: str, units: str, fmt: str) -> Document:
+    blocks: list[Block] = []
+    infos = []
+    for page in pages:
+        if page.image is None:  # a page with a usable text layer: its lines as paragraphs
+            blocks += [Paragraph(t, Provenance(page=page.no, bbox=tuple(round(v, 2) for v in bb), source="pdf"))
+                       for t, bb in page.text_lines]
+            continue
+        page_blocks, info = ocr_page(page)
+        blocks += page_blocks
+        infos.append(info)
+    doc = Document(blocks=blocks, format=fmt)
+    doc.meta.update(ocr=True, ocr_engine="rapidocr-onnxruntime", ocr_pages=[i["page"] for i in infos],
+                    ocr_page_info=infos, bbox_units=units, pages=len(pages))
+    low = sum(1 for b in blocks if hasattr(b, "grid") for row in b.grid for c in row
+              if c is not None and c.provenance.confidence is not None and c.provenance.confidence < LOW_CONFIDENCE)
+    doc.warnings.append(f"ocr: {len(infos)} page(s) read by OCR (rapidocr); values carry the recogniser's confidence")
+    doc.meta["ocr_low_confidence_cells"] = low
+    return doc
+
+
+def _unusable_pages(data: bytes) -> set[int] | None:
+    """Pages to OCR: those with little text and an image (None: all pages)."""
+    try:
+        import pypdfium2 as pdfium
+        import pypdfium2.raw as raw
+        doc = pdfium.PdfDocument(data)
+    except Exception:
+        return None
+    try:
+        out = set()
+        for i, page in enumerate(doc, 1):
+            tp = page.get_textpage()
+            n = sum(1 for k in range(tp.count_chars()) if chr(raw.FPDFText_GetUnicode(tp, k)).strip())
+            text = tp.get_text_range()
+            bad = sum(1 for ch in text if ord(ch) < 32 and ch not in "\r\n\t" or 0xE000 <= ord(ch) <= 0xF8FF
+                      or ch == "\ufffd")
+            if n < 40 or bad > 0.15 * max(n, 1):
+                out.add(i)
+        return out
+    finally:
+        doc.close()
+
+
+def read_pdf_ocr(data: bytes, name: str) -> Document:
+    """OCR the pages of a PDF that lack a usable text layer; keep the text of the others."""
+    pages = pdf_pages(data, name, ocr_pages=_unusable_pages(data))
+    return _document(pages, name, "pt", "pdf")
+
+
+def read_image_ocr(data: bytes, name: str) -> Document:
+    """OCR an image file, each frame one page."""
+    return _document(image_pages(data, name), name, "px", "image")

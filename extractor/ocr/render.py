@@ -1,0 +1,73 @@
+"""Page images: PDF pages rendered by pdfium, image files decoded by Pillow (grayscale numpy)."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+
+from ..errors import InputError
+
+DPI = 200
+MAX_IMAGE_SIDE = 6000  # larger images are scaled down (a scan past ~500 dpi gains nothing)
+
+
+@dataclass
+class PageImage:
+    no: int  # 1-based page number
+    image: object  # numpy uint8 grayscale
+    scale: float | None  # pixels per PDF point; None for image files (bboxes stay in pixels)
+    text_lines: list = field(default_factory=list)  # (text, bbox pt) for pages read from their text layer
+
+
+def pdf_pages(data: bytes, name: str, *, dpi: int = DPI, ocr_pages: set[int] | None = None) -> list[PageImage]:
+    """Render the pages in ``ocr_pages`` (all when None); the others keep their text layer lines."""
+    import numpy as np
+    import pypdfium2 as pdfium
+    try:
+        doc = pdfium.PdfDocument(data)
+    except Exception as exc:
+        raise InputError(f"{name}: not a readable PDF ({type(exc).__name__})") from None
+    out = []
+    try:
+        for i, page in enumerate(doc, 1):
+            if ocr_pages is not None and i not in ocr_pages:
+                out.append(PageImage(i, None, None, _text_lines(page)))
+                continue
+            bitmap = page.render(scale=dpi / 72, grayscale=True)
+            arr = np.array(bitmap.to_pil().convert("L"))
+            out.append(PageImage(i, arr, dpi / 72))
+    finally:
+        doc.close()
+    return out
+
+
+def _text_lines(page) -> list[tuple[str, tuple[float, float, float, float]]]:
+    """A usable page's text, line by line, from pdfium (prose pages of a partly scanned PDF)."""
+    height = page.get_size()[1]
+    tp = page.get_textpage()
+    lines = []
+    for rect_i in range(tp.count_rects()):
+        left, bottom, right, top = tp.get_rect(rect_i)
+        text = tp.get_text_bounded(left, bottom, right, top).strip()
+        if text:
+            lines.append((text, (left, height - top, right, height - bottom)))
+    return lines
+
+
+def image_pages(data: bytes, name: str) -> list[PageImage]:
+    """Each frame of an image file as one page (grayscale, EXIF orientation applied)."""
+    import numpy as np
+    from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
+    Image.MAX_IMAGE_PIXELS = 200_000_000
+    try:
+        img = Image.open(io.BytesIO(data))
+        frames = [ImageOps.exif_transpose(f.copy()) for f in ImageSequence.Iterator(img)]
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
+        raise InputError(f"{name}: not a readable image ({type(exc).__name__})") from None
+    out = []
+    for i, frame in enumerate(frames, 1):
+        g = frame.convert("L")
+        if max(g.size) > MAX_IMAGE_SIDE:
+            g.thumbnail((MAX_IMAGE_SIDE, MAX_IMAGE_SIDE))
+        out.append(PageImage(i, np.array(g), None))
+    return out
