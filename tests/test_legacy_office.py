@@ -85,3 +85,17 @@ def test_doc_end_to_end_matches_expected() -> None:
 def test_soffice_is_looked_up_on_path(monkeypatch) -> None:
     monkeypatch.setattr(shutil, "which", lambda name: "/opt/lo/soffice" if name == "soffice" else None)
     assert legacy_office.find_soffice() == "/opt/lo/soffice"
+
+
+def test_pre_2019_report_is_legacy_with_sections_and_no_cells() -> None:
+    report = extractor.extract(FIX / "legacy" / "report_2017.html")
+    assert report.template == "legacy"
+    assert report.cells == [] and report.checks == []
+    assert any("legacy" in w for w in report.warnings)
+    assert report.metadata["year"] == 2017 and report.metadata["published"] == "2018-03-28"
+    # the free-form outline (概述 / 主动公开 / 依申请公开 / 复议诉讼 / 问题和改进) still yields section texts
+    assert report.sections["overview"].startswith("2017年，我局按照市政府统一部署")
+    assert "主动公开政府信息1326条" in report.sections["active_disclosure"]
+    assert "受理政府信息公开申请41件" in report.sections["requests"]
+    assert "未发生因政府信息公开申请提起的行政复议和行政诉讼案件" in report.sections["review_litigation"]
+    assert report.sections["problems"].startswith("我局政府信息公开工作虽取得一定成效")
