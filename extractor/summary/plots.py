@@ -87,7 +87,7 @@ def failures(data: SummaryData, lab: Labels) -> bytes | None:
         ax.set_title(lab("failures"))
         ax.set_xlabel(lab("files"))
 
-    return _png(draw, (7.0, 0.9 + 0.35 * len(df)))
+    return _png(draw, (7.0, max(2.0, 0.9 + 0.35 * len(df))))
 
 
 def checks(data: SummaryData, lab: Labels) -> bytes | None:
