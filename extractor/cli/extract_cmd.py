@@ -56,6 +56,8 @@ def run(
                                                  help=f"Deepest HTML nesting (default {DEFAULT_LIMITS.max_html_depth})."),
     max_cell_chars: Optional[int] = typer.Option(None, "--max-cell-chars", min=1, help="Longer table cells are cut "
                                                  f"and flagged (default {DEFAULT_LIMITS.max_cell_chars})."),
+    summary: bool = typer.Option(False, "--summary", help="Also write OUT/summary.html: counts, failures, checks and "
+                                 "headline figures with plots (needs the summary extra)."),
 ) -> None:
     """Extract the tables, metadata and checks of disclosure reports."""
     limits = DEFAULT_LIMITS.with_(
@@ -70,6 +72,8 @@ def run(
     except ExtractorError as exc:
         fail(str(exc), exc.exit_code)
     if out is None:
+        if summary:
+            fail("--summary needs --out DIR (the page is written to DIR/summary.html)", 2)
         files = iter_inputs(paths)
         if panel:
             from .panel_out import panel_to_terminal
@@ -86,6 +90,13 @@ def run(
         return
     _to_dataset(paths, out, [f.strip() for f in formats.split(",") if f.strip()], verbose,
                 BatchOptions(jobs, timeout, max_tasks, retry_failed, engine, scheduler), limits)
+    if summary:
+        from ..summary import write_summary
+
+        try:
+            print(f"summary written to {write_summary(out)}", file=sys.stderr)
+        except ExtractorError as exc:
+            fail(str(exc), exc.exit_code)
     if panel:
         from .panel_out import panel_to_dir
 
