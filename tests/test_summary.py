@@ -309,3 +309,21 @@ def test_cli_without_matplotlib_names_the_extra(dataset_dir):
     assert proc.returncode == 5
     assert proc.stderr.count("\n") == 1
     assert "gov-disclosure-extractor[summary]" in proc.stderr and proc.stderr.startswith("error: ")
+
+
+def test_batch_run_with_summary_writes_the_page(tmp_path, capsys):
+    out = tmp_path / "dataset"
+    with pytest.raises(SystemExit) as exc:
+        main([str(FX / "series"), "--out", str(out), "--summary", "--jobs", "1"])
+    assert exc.value.code == 0
+    assert f"summary written to {out / 'summary.html'}" in capsys.readouterr().err
+    soup = _page((out / "summary.html").read_text(encoding="utf-8"))
+    assert len(soup.find_all("img")) == PLOT_COUNT - 1  # no failure to plot
+    assert "Every input file was extracted: no failures." in soup.get_text()
+
+
+def test_summary_without_out_is_refused(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main([str(FX / "series"), "--summary"])
+    assert exc.value.code == 2
+    assert "--summary needs --out" in capsys.readouterr().err
