@@ -21,6 +21,7 @@ _READERS: dict[str, tuple[str, str]] = {
 # What the content is, in words, for formats no reader handles.
 _UNSUPPORTED = {
     "zip": "a zip archive that is not a Word (.docx) document",
+    "damaged-zip": "a damaged or truncated zip archive, e.g. a .docx cut short",
     "image": "an image, not a document (a scanned report must be a PDF)",
     "binary": "binary data of no known document type",
 }

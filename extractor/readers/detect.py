@@ -10,7 +10,7 @@ _HTML_HINT = re.compile(rb"<\s*(!doctype\s+html|html|head|body|meta|table|div|p|
 
 
 def detect_format(data: bytes) -> str:
-    """Return one of "pdf", "docx", "doc", "zip", "image", "html", "text", "binary"."""
+    """Return one of "pdf", "docx", "doc", "zip", "damaged-zip", "image", "html", "text", "binary"."""
     head = data[:4096]
     stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     if b"%PDF-" in head[:1024]:
@@ -18,8 +18,8 @@ def detect_format(data: bytes) -> str:
     if head.startswith(b"PK\x03\x04"):
         try:
             names = zipfile.ZipFile(io.BytesIO(data)).namelist()
-        except (zipfile.BadZipFile, ValueError, OSError):
-            return "binary"
+        except Exception:  # noqa: BLE001 - BadZipFile, NotImplementedError (zip version), ...
+            return "damaged-zip"
         if "word/document.xml" in names:
             return "docx"
         return "zip"

@@ -1,0 +1,34 @@
+"""Regressions for what the fuzzers found: each input must end in an ExtractorError, nothing else."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import pytest
+
+from extractor.errors import InputError, UnsupportedFormatError
+from extractor.readers import read_document
+from extractor.readers.docx import read_docx
+
+
+def _zip_needing_version(version: int) -> bytes:
+    """A zip whose central directory says it needs zip version ``version`` (zipfile refuses > 6.3
+    with NotImplementedError, not BadZipFile)."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("word/document.xml", "<w:document/>")
+    data = bytearray(buf.getvalue())
+    at = data.index(b"PK\x01\x02")
+    data[at + 6:at + 8] = version.to_bytes(2, "little")
+    return bytes(data)
+
+
+def test_fuzz_docx_zip_version_is_an_input_error() -> None:
+    # fuzz/docx found: NotImplementedError("zip file version 11.1") escaped read_docx.
+    data = _zip_needing_version(111)
+    with pytest.raises(InputError, match=r"^bad\.docx: not a readable Word document \(damaged zip\)$"):
+        read_docx(data, source="bad.docx")
+    with pytest.raises(UnsupportedFormatError,
+                       match=r"^bad\.docx: unsupported content \(a damaged or truncated zip archive"):
+        read_document(data, source="bad.docx")
