@@ -154,6 +154,7 @@ def _read(data: bytes, name: str) -> Document:
         blocks: list[Block] = []
         raw_log: list[dict] = []
         prev_bounds: list[float] | None = None
+        prev_span: tuple[float, float, float, float] | None = None
         for p in pages:
             items: list[tuple[float, Block]] = []
             chars = p["chars"]
@@ -162,12 +163,14 @@ def _read(data: bytes, name: str) -> Document:
                 lines = make_lines(chars)
                 taken: set[int] = set()
                 for region in find_regions(lines, segs, p["width"]):
+                    region = _widen(region, segs, prev_span if prev_bounds else None)
                     inside = [c for c in chars if region[0] - 2 <= (c["x0"] + c["x1"]) / 2 <= region[2] + 2
                               and region[1] - 2 <= (c["top"] + c["bottom"]) / 2 <= region[3] + 2]
                     if not inside:
                         continue
                     table, bounds = build_table(region, inside, segs, p["no"], prev_bounds, raw_log)
-                    prev_bounds = bounds or prev_bounds
+                    if bounds:
+                        prev_bounds, prev_span = bounds, region
                     if table.grid:
                         items.append((region[1], table))
                         taken |= {id(c) for c in inside}
@@ -183,6 +186,17 @@ def _read(data: bytes, name: str) -> Document:
         return doc
     finally:
         pdf.close()
+
+
+def _widen(region: tuple, segs, prev: tuple | None) -> tuple:
+    """A rule-less table part lying within the previous part's width takes that width: a
+    column blank throughout this page still has its place."""
+    x0, top, x1, bottom = region
+    if prev is None or x0 < prev[0] - 5 or x1 > prev[2] + 5:
+        return region
+    if any(x0 - 2 <= x <= x1 + 2 and b > top and a < bottom for x, a, b in segs.v):
+        return region
+    return (min(x0, prev[0]), top, max(x1, prev[2]), bottom)
 
 
 def _layout(page, name: str, no: int) -> dict:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from ..model import Cell, Provenance, Table
 from ..schema import SECTIONS
+from .pdf_grid import Box, boxes_of, infer_columns, infer_rows, text_blocks
 from .pdf_text import bbox, chunks, fix_radicals, group_lines, is_numeric_chunk, text_of
 
 _HEADING = re.compile(r"^[一二三四五六七八九十]+、")
@@ -105,6 +106,41 @@ def _is_separator(line: Line, width: float) -> bool:
     return len(line.chunks) == 1 and line.x1 - line.x0 > 0.6 * width and len(text) >= 20
 
 
+def _numeric_runs(lines: list[Line], width: float) -> list[list[float]]:
+    """Areas of rule-less table text: runs of lines holding two or more numbers, bridged by the
+    label lines between them (wrapped labels), with the wrapped lines just below the last."""
+    runs: list[list[float]] = []
+    cur: list[Line] = []
+    pending: list[Line] = []
+
+    def close() -> None:
+        if cur:
+            tail, last = [], cur[-1]
+            for ln in pending:  # the rest of the last row's wrapped label, set at line spacing
+                if ln.top - last.bottom > 0.6 * (ln.bottom - ln.top):
+                    break
+                tail.append(ln)
+                last = ln
+            body = cur + tail
+            runs.append([min(ln.x0 for ln in body), body[0].top, max(ln.x1 for ln in body), body[-1].bottom])
+
+    for ln in lines:
+        last = (pending or cur or [None])[-1]
+        near = last is not None and ln.top - last.bottom < 2.0 * (ln.bottom - ln.top)
+        if _is_separator(ln, width) or (cur and not near):
+            close()
+            cur, pending = [], []
+            if _is_separator(ln, width):
+                continue
+        if ln.n_numeric >= 2:
+            cur += pending + [ln]
+            pending = []
+        elif cur:
+            pending.append(ln)
+    close()
+    return runs
+
+
 def find_regions(lines: list[Line], segs: Segs, width: float) -> list[tuple[float, float, float, float]]:
     """Table areas (x0, top, x1, bottom): clusters of horizontal rules, extended over adjacent
     runs of lines holding two or more numbers (rule-less parts of a table)."""
@@ -118,18 +154,7 @@ def find_regions(lines: list[Line], segs: Segs, width: float) -> list[tuple[floa
         else:
             regions.append([a, y, b, y])
     regions = [r for r in regions if r[3] - r[1] > 3]
-    # runs of numeric lines
-    runs: list[list[float]] = []
-    last_numeric_bottom = None
-    for ln in lines:
-        if ln.n_numeric >= 2:
-            if runs and last_numeric_bottom is not None and ln.top - last_numeric_bottom < 3.5 * (ln.bottom - ln.top) \
-                    and not any(last_numeric_bottom < m.top < ln.top and _is_separator(m, width) for m in lines):
-                r = runs[-1]
-                r[0], r[2], r[3] = min(r[0], ln.x0), max(r[2], ln.x1), ln.bottom
-            else:
-                runs.append([ln.x0, ln.top, ln.x1, ln.bottom])
-            last_numeric_bottom = ln.bottom
+    runs = _numeric_runs(lines, width)
     for run in runs:
         for r in regions:
             if run[1] <= r[3] + 40 and run[3] >= r[1] - 40 and run[0] < r[2] and run[2] > r[0]:
@@ -161,50 +186,33 @@ def _cluster(values: list[float], tol: float = 2.0) -> list[float]:
     return out
 
 
-def _tokens(ln: Line) -> list[tuple[float, float]]:
-    """Numeric extents of a line, digits set apart by wide letter spacing taken together."""
-    out: list[list[float]] = []
-    for c in ln.chunks:
-        if not is_numeric_chunk(c):
-            continue
-        s, e, size = c[0]["x0"], c[-1]["x1"], c[0]["size"]
-        if out and s - out[-1][1] < 1.3 * size:
-            out[-1][1] = e
-        else:
-            out.append([s, e])
-    return [(a, b) for a, b in out]
-
-
-def _column_bounds(region, lines: list[Line], segs: Segs, prev_bounds: list[float] | None):
+def _column_bounds(region, boxes: list[Box], segs: Segs, prev_bounds: list[float] | None):
+    """Column boundaries: the vertical rules, plus boundaries inferred from text positions in
+    every interval between rules that holds several numbers on a line (rules missing there)."""
     x0, top, x1, bottom = region
     ruled = _cluster([x for x, a, b in segs.v if x0 - 2 <= x <= x1 + 2 and b > top and a < bottom])
     bounds = _cluster(ruled + [x0 - 1, x1 + 1], 3.0)
-    inferred: set[float] = set()
-    per_line = [_tokens(ln) for ln in lines]
-    numeric = [t for pl in per_line for t in pl]
     new: list[float] = []
+    value_bounds: list[float] = []
     for a, b in zip(bounds, bounds[1:]):
-        counts = [sum(1 for s, e in pl if s >= a - 1 and e <= b + 1) for pl in per_line]
-        if sum(1 for n in counts if n >= 2) < 2:
+        inside = [x for x in boxes if x.x0 >= a - 1 and x.x1 <= b + 1]
+        per_line: dict[int, list[Box]] = {}
+        for x in inside:
+            per_line.setdefault(x.line, []).append(x)
+        multi = sum(1 for xs in per_line.values() if sum(1 for x in xs if x.numeric) >= 2)
+        labelled = sum(1 for xs in per_line.values()
+                       if any(x.numeric for x in xs) and any(not x.numeric for x in xs))
+        if not multi and labelled < 2:
             continue
-        spans = sorted((s, e) for s, e in numeric if s >= a - 1 and e <= b + 1)
-        groups: list[list[float]] = []
-        for s, e in spans:
-            if groups and s <= groups[-1][1] + 1.0:
-                groups[-1][1] = max(groups[-1][1], e)
-            else:
-                groups.append([s, e])
-        if prev_bounds and all(any(p <= g[0] and g[1] <= q for p, q in zip(prev_bounds, prev_bounds[1:]))
-                               for g in groups):
-            cand = [p for p in prev_bounds if a + 2 < p < b - 2]
-        else:
-            cand = [groups[0][0] - 2] + [(g[1] + h[0]) / 2 for g, h in zip(groups, groups[1:])]
-        new += [c for c in cand if a + 2 < c < b - 2]
-    inferred = set(new)
-    return sorted(bounds + new), inferred
+        labels, values = infer_columns(a, b, boxes, prev_bounds)
+        new += labels + [v for v in values if a + 2 < v < b - 2]
+        value_bounds += values
+    return sorted(set(bounds + new)), set(new), value_bounds
 
 
-def _row_bounds(region, lines: list[Line], segs: Segs, first_value_x: float):
+def _row_bounds(region, lines: list[Line], boxes: list[Box], segs: Segs, first_value_x: float):
+    """Row boundaries: the horizontal rules, plus boundaries inferred from text blocks in every
+    band between rules that holds two or more lines of numbers."""
     x0, top, x1, bottom = region
     ruled = _cluster([y for y, a, b in segs.h if a < x1 and b > x0 and top - 2 <= y <= bottom + 2])
     t0 = min([top] + [ln.top - 1 for ln in lines])
@@ -212,21 +220,10 @@ def _row_bounds(region, lines: list[Line], segs: Segs, first_value_x: float):
     bounds = _cluster(ruled + [t0, b0], 2.0)
     inferred: list[float] = []
     for a, b in zip(bounds, bounds[1:]):
-        band = [ln for ln in lines if a <= (ln.top + ln.bottom) / 2 <= b]
-        anchors = [ln for ln in band if any(is_numeric_chunk(c) and c[0]["x0"] >= first_value_x - 1
-                                             for c in ln.chunks)]
-        if len(anchors) < 2:
-            continue
-        groups: dict[int, list[Line]] = {id(x): [x] for x in anchors}
-        for ln in band:
-            if ln in anchors:
-                continue
-            mid = (ln.top + ln.bottom) / 2
-            best = min(anchors, key=lambda x: (abs((x.top + x.bottom) / 2 - mid), (x.top + x.bottom) / 2 > mid))
-            groups[id(best)].append(ln)
-        ordered = [groups[id(x)] for x in anchors]
-        for g, h in zip(ordered, ordered[1:]):
-            inferred.append((max(ln.bottom for ln in g) + min(ln.top for ln in h)) / 2)
+        anchors = {x.line for x in boxes if x.numeric and x.x0 >= first_value_x - 1
+                   and a <= (x.top + x.bottom) / 2 <= b}
+        if len(anchors) >= 2:
+            inferred += [y for y in infer_rows(a, b, boxes, first_value_x) if a + 1 < y < b - 1]
     return sorted(bounds + inferred), set(inferred)
 
 
@@ -244,12 +241,14 @@ def build_table(region, chars: list[dict], segs: Segs, page_no: int, prev_bounds
                 raw_log: list[dict]) -> tuple[Table, list[float]]:
     """One region -> a Table grid with merged cells, blank cells and provenance."""
     lines = make_lines(chars)
-    xs, x_inf = _column_bounds(region, lines, segs, prev_bounds)
-    num_x0 = [c[0]["x0"] for ln in lines for c in ln.chunks if is_numeric_chunk(c)]
+    boxes = boxes_of(lines)
+    xs, x_inf, value_bounds = _column_bounds(region, boxes, segs, prev_bounds)
+    num_x0 = [x.x0 for x in boxes if x.numeric]
     first_value_x = min(num_x0) if num_x0 else region[2]
-    ys, y_inf = _row_bounds(region, lines, segs, first_value_x)
+    ys, y_inf = _row_bounds(region, lines, boxes, segs, first_value_x)
     nr, nc = len(ys) - 1, len(xs) - 1
-    value_start = next((c for c in range(nc) if xs[c] >= first_value_x - 3), nc)
+    value_x = value_bounds[0] if value_bounds else first_value_x - 3
+    value_start = next((c for c in range(nc) if xs[c] >= value_x - 0.5), nc)
     slot_chars: dict[tuple[int, int], list[dict]] = {}
     for ch in chars:
         cx, cy = (ch["x0"] + ch["x1"]) / 2, (ch["top"] + ch["bottom"]) / 2
@@ -267,31 +266,58 @@ def build_table(region, chars: list[dict], segs: Segs, page_no: int, prev_bounds
     def union(i: int, j: int) -> None:
         parent[find(i)] = find(j)
 
+    def col_of(x: float) -> int:
+        return min(max(bisect.bisect_right(xs, x) - 1, 0), nc - 1)
+
+    def row_of(y: float) -> int:
+        return min(max(bisect.bisect_right(ys, y) - 1, 0), nr - 1)
+
+    # a side is ruled when a vertical rule runs there (rule-less sides never imply merges)
+    ruled_x = {x for x in xs if x not in x_inf and any(abs(sx - x) <= 3 for sx, _, _ in segs.v)}
     # header-defined spans for inferred columns: a data row after a header line whose chunk
     # covers several inferred columns takes that span
     header_groups: dict[int, int] = {}
+    parent_spans: list[tuple[int, int]] = []
+    fully_ruled = not x_inf
     for r in range(nr):
         row_chars = [ch for c in range(nc) for ch in slot_chars.get((r, c), [])]
         row_lines = make_lines(row_chars) if row_chars else []
         is_data = any(is_numeric_chunk(ck) for ln in row_lines for ck in ln.chunks)
         if row_lines and not is_data:
             header_groups = _claims(row_lines, xs, x_inf, value_start)
+            spans = _header_spans(row_lines, boxes, segs, xs, x_inf, parent_spans)
+            for i, j in spans:
+                for c in range(i, j):
+                    union(r * nc + c, r * nc + c + 1)
+            parent_spans += spans
+        elif is_data:
+            parent_spans = []
         for c in range(nc - 1):
             x = xs[c + 1]
+            crossing = any(_mid(ck[0]) < x < _mid(ck[-1]) for ln in row_lines
+                           for ck in ln.chunks if not is_numeric_chunk(ck))
             if x in x_inf:
-                crossing = any(ck[0]["x1"] < x - 1 and ck[-1]["x0"] > x + 1 for ln in row_lines for ck in ln.chunks
-                               if not is_numeric_chunk(ck))
                 same = is_data and header_groups.get(c) is not None and header_groups.get(c) == header_groups.get(c + 1)
                 if crossing or same:
                     union(r * nc + c, r * nc + c + 1)
             elif not _covered_v(segs, x, ys[r], ys[r + 1]):
-                union(r * nc + c, r * nc + c + 1)
+                # a missing rule segment merges; in a table with inferred columns rules are
+                # missing by style, and only text that crosses the line merges
+                if crossing or fully_ruled:
+                    union(r * nc + c, r * nc + c + 1)
     for r in range(nr - 1):
         y = ys[r + 1]
         if y in y_inf:
             continue
         for c in range(nc):
-            if not _covered_h(segs, y, xs[c], xs[c + 1]):
+            if xs[c] in ruled_x and xs[c + 1] in ruled_x and not _covered_h(segs, y, xs[c], xs[c + 1]):
+                union(r * nc + c, (r + 1) * nc + c)
+    # a text block (a wrapped or group label) across inferred row boundaries is one cell
+    for blk in text_blocks(boxes):
+        rows = sorted({row_of((x.top + x.bottom) / 2) for x in blk})
+        c = col_of(blk[0].x0 + 0.5)
+        for r in range(rows[0], rows[-1]):
+            if ys[r + 1] in y_inf:
                 union(r * nc + c, (r + 1) * nc + c)
     comps: dict[int, list[tuple[int, int]]] = {}
     for r in range(nr):
@@ -315,7 +341,61 @@ def build_table(region, chars: list[dict], segs: Segs, page_no: int, prev_bounds
     grid = [row for row in grid if any(c is not None and c.text for c in row)]
     table = Table(grid=grid, provenance=Provenance(page=page_no, bbox=tuple(round(v, 2) for v in region),
                                                    source="pdf"), aligned=True)
-    return table, (xs if x_inf else [])
+    return table, value_bounds
+
+
+def _header_spans(row_lines: list[Line], boxes: list[Box], segs: Segs, xs: list[float],
+                  x_inf: set[float], parents: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Column ranges of spanning header cells over inferred columns.
+
+    A header chunk with the text of another cell below it heads several columns; being centred over them, it spans the widest run of columns, free of other text
+    in its row, not cut by a rule and within the span of the header above it, whose centre is
+    its centre (and within the rule under it, where one is drawn).
+    """
+    nc = len(xs) - 1
+    block = {id(b): i for i, blk in enumerate(text_blocks(boxes)) for b in blk}
+    block.update({id(b): -2 - i for i, b in enumerate(boxes) if b.numeric})
+    chunks_ = [ck for ln in row_lines for ck in ln.chunks if not is_numeric_chunk(ck)]
+    cols_of = [{min(max(bisect.bisect_right(xs, _mid(ch)) - 1, 0), nc - 1) for ch in ck} for ck in chunks_]
+    out = []
+    for k, ck in enumerate(chunks_):
+        x0, x1 = ck[0]["x0"], ck[-1]["x1"]
+        bottom = max(ch["bottom"] for ch in ck)
+        nums_below = [b.top for b in boxes if b.numeric and b.top > bottom]
+        limit = min(nums_below) if nums_below else float("inf")
+        own = next((block[id(b)] for b in boxes if abs(b.x0 - x0) < 0.01 and abs(b.top - ck[0]["top"]) < 1.5), -1)
+        under = [b.top for b in boxes if not b.numeric and bottom - 1 <= b.top < limit and x0 <= b.cx <= x1
+                 and block[id(b)] != own]
+        if not under:
+            continue  # nothing of another cell below it: it heads one column
+        cx = (x0 + x1) / 2
+        # a rule right under the cell (before the next text) is its bottom border: its extent
+        rule = next(((a, b) for y, a, b in sorted(segs.h) if bottom < y < min(under) and a - 1 <= cx <= b + 1),
+                    (xs[0], xs[-1]))
+        lo, hi = min(cols_of[k]), max(cols_of[k])
+        inside = [(i, j) for i, j in parents if i <= lo and hi <= j]
+        first, last = min(inside, key=lambda s: s[1] - s[0]) if inside else (0, nc - 1)
+        taken = set().union(*(cols_of[m] for m in range(len(chunks_)) if m != k)) if len(chunks_) > 1 else set()
+        best = None
+        for i in range(lo, first - 1, -1):
+            if i in taken or (i < lo and xs[i + 1] not in x_inf):
+                break
+            for j in range(hi, last + 1):
+                if j in taken or (j > hi and xs[j] not in x_inf):
+                    break
+                if xs[i] < rule[0] - 3 or xs[j + 1] > rule[1] + 3:
+                    continue
+                narrowest = min(xs[c + 1] - xs[c] for c in range(i, j + 1))
+                if abs((xs[i] + xs[j + 1]) / 2 - cx) <= max(3.0, 0.25 * narrowest):
+                    if best is None or j - i > best[1] - best[0]:
+                        best = (i, j)
+        if best and best[1] > best[0]:
+            out.append(best)
+    return out
+
+
+def _mid(ch: dict) -> float:
+    return (ch["x0"] + ch["x1"]) / 2
 
 
 def _claims(lines: list[Line], xs: list[float], x_inf: set[float], value_start: int) -> dict[int, int]:

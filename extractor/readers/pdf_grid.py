@@ -1,0 +1,184 @@
+"""Column and row boundaries of a PDF table where its rules are missing.
+
+Three-line tables (horizontal rules only), tables with some vertical rules missing and the
+rule-less pages of a continued table: the value columns come from the x positions of the
+numbers (centred or right-aligned in their column) and, for columns that happen to be blank
+throughout, from the header cells above them; label columns from the left edges of the label
+text; rows from horizontal rules where they exist and otherwise from text blocks, so a wrapped
+label whose numbers sit on its first or middle line stays one row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .pdf_text import is_numeric_chunk
+
+
+@dataclass
+class Box:
+    """A chunk of text on one line: extent, font size, whether it reads as a number."""
+
+    x0: float
+    x1: float
+    top: float
+    bottom: float
+    size: float
+    numeric: bool
+    line: int  # index of its line
+
+    @property
+    def cx(self) -> float:
+        return (self.x0 + self.x1) / 2
+
+
+def boxes_of(lines) -> list[Box]:
+    """Chunks of every line as boxes; digits set apart by wide letter spacing are one box."""
+    out: list[Box] = []
+    for i, ln in enumerate(lines):
+        cur: Box | None = None
+        for ck in ln.chunks:
+            text = "".join(c["text"] for c in ck)
+            num = is_numeric_chunk(ck) or (cur is not None and cur.numeric and text in ".,．，")
+            size = max(c["size"] for c in ck) or 1.0
+            b = Box(ck[0]["x0"], ck[-1]["x1"], min(c["top"] for c in ck), max(c["bottom"] for c in ck),
+                    size, num, i)
+            if cur is not None and num and cur.numeric and b.x0 - cur.x1 < 1.3 * size:
+                cur.x1, cur.top, cur.bottom = b.x1, min(cur.top, b.top), max(cur.bottom, b.bottom)
+                continue
+            out.append(b)
+            cur = b
+    return out
+
+
+def _groups(items: list, same) -> list[list]:
+    """Connected components of ``items`` under the pairwise relation ``same``."""
+    parent = list(range(len(items)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i in range(len(items)):
+        for j in range(i + 1, len(items)):
+            if same(items[i], items[j]):
+                parent[find(i)] = find(j)
+    comps: dict[int, list] = {}
+    for i, it in enumerate(items):
+        comps.setdefault(find(i), []).append(it)
+    return list(comps.values())
+
+
+def _same_column(a: Box, b: Box) -> bool:
+    tol = max(3.0, 0.3 * min(a.size, b.size))
+    return abs(a.cx - b.cx) <= tol or abs(a.x1 - b.x1) <= 1.2
+
+
+def _leaves(head: list[Box]) -> list[Box]:
+    """Header boxes that head one column: no two differently placed header boxes below them."""
+    out = []
+    for h in head:
+        below = {round(o.cx / 4) for o in head if o is not h and o.top >= h.bottom - 1 and h.x0 <= o.cx <= h.x1}
+        if len(below) < 2:
+            out.append(h)
+    return out
+
+
+def infer_columns(a: float, b: float, boxes: list[Box],
+                  prev: list[float] | None) -> tuple[list[float], list[float]]:
+    """Boundaries inside the rule-less interval (a, b): (label-column bounds, value-column bounds).
+
+    The value bounds include the left edge of the first value column; ``prev`` (the value
+    bounds of the table's part on the previous page) is reused when this part has no header
+    and its numbers fit those columns.
+    """
+    inside = [x for x in boxes if x.x0 >= a - 1 and x.x1 <= b + 1]
+    nums = [x for x in inside if x.numeric]
+    if not nums:
+        return [], []
+    first_body_top = min(x.top for x in nums)
+    cols = [{"boxes": g, "cx": sorted(x.cx for x in g)[len(g) // 2], "x0": min(x.x0 for x in g),
+             "x1": max(x.x1 for x in g)} for g in _groups(nums, _same_column)]
+    value_left = min(c["x0"] for c in cols)
+    head = [x for x in inside if not x.numeric and x.bottom <= first_body_top + 1 and x.cx > value_left - 2]
+    for g in _groups(_leaves(head), _same_column):
+        cx = sorted(x.cx for x in g)[len(g) // 2]
+        if not any(abs(cx - c["cx"]) <= max(3.0, 0.3 * g[0].size) or c["x0"] - 1 <= cx <= c["x1"] + 1
+                   for c in cols):
+            cols.append({"boxes": g, "cx": cx, "x0": min(x.x0 for x in g), "x1": max(x.x1 for x in g)})
+    cols.sort(key=lambda c: c["cx"])
+    centres = [c["cx"] for c in cols]
+    pitch = min((q - p for p, q in zip(centres, centres[1:])), default=2 * (b - centres[0]))
+    left = min(centres[0] - pitch / 2, min(x.x0 for x in cols[0]["boxes"]) - 1)
+    labels = [x for x in inside if not x.numeric and x.top >= first_body_top - 1 and x.x1 <= value_left + 1]
+    for x in labels:  # a label that runs past the first column's mid-gap still belongs left
+        if x.x0 < left < x.x1:
+            left = x.x1 + 0.5
+    value = [left if left > a + 2 else a] + [(p + q) / 2 for p, q in zip(centres, centres[1:])]
+    if prev and not head:
+        pv = [p for p in prev if a - 2 <= p <= b + 2]
+        spans = list(zip(pv, pv[1:] + [b]))
+        if len(pv) >= len(cols) and all(any(p - 1 <= c["x0"] and c["x1"] <= q + 1 for p, q in spans)
+                                        for c in cols):
+            value = pv
+    # label columns: left edges shared by labels on the rows that hold numbers
+    num_lines = {x.line for x in nums}
+    anchored = [x for x in labels if x.line in num_lines or any(
+        n.top < x.bottom and x.top < n.bottom for n in nums)]
+    starts = sorted({round(x.x0, 1) for x in anchored})
+    label_bounds: list[float] = []
+    for s in starts:
+        if s - 1.5 > a + 3 and s - 1.5 < value[0] - 3 and (not label_bounds or s - 1.5 - label_bounds[-1] > 3):
+            label_bounds.append(s - 1.5)
+    return label_bounds, [v for v in value if a - 0.5 < v < b - 2]
+
+
+def _stacked(p: Box, q: Box) -> bool:
+    """Two text boxes of one cell: overlapping columns, set at line spacing."""
+    if p.x1 <= q.x0 or q.x1 <= p.x0 or p.line == q.line:
+        return False
+    gap = max(p.top, q.top) - min(p.bottom, q.bottom)
+    return gap < 0.45 * min(p.size, q.size)
+
+
+def text_blocks(boxes: list[Box]) -> list[list[Box]]:
+    """Text boxes grouped into cell-like blocks (a wrapped label is one block)."""
+    return _groups([x for x in boxes if not x.numeric], _stacked)
+
+
+def infer_rows(top: float, bottom: float, boxes: list[Box], value_x: float) -> list[float]:
+    """Row boundaries inside the rule-less band (top, bottom).
+
+    Each line holding numbers starts a row; text blocks (lines of one cell, set at line
+    spacing) that touch exactly one such line widen its row; blocks touching none are rows of
+    their own (header rows, blank rows); blocks touching several (group labels) are ignored.
+    """
+    band = [x for x in boxes if top <= (x.top + x.bottom) / 2 <= bottom]
+    anchors: dict[int, list[float]] = {}
+    for x in band:
+        if x.numeric and x.x0 >= value_x - 1:
+            t, btm = anchors.get(x.line, [x.top, x.bottom])
+            anchors[x.line] = [min(t, x.top), max(btm, x.bottom)]
+    if not anchors:
+        return []
+    fixed = list(anchors.values())
+    seeds = [list(v) for v in fixed]
+    extra: list[list[float]] = []
+    for blk in text_blocks(band):
+        t, btm = min(x.top for x in blk), max(x.bottom for x in blk)
+        hit = [i for i, s in enumerate(fixed) if s[0] < btm and t < s[1]]
+        if len(hit) == 1:
+            s = seeds[hit[0]]
+            s[0], s[1] = min(s[0], t), max(s[1], btm)
+        elif not hit:
+            extra.append([t, btm])
+    rows = sorted(seeds + extra)
+    merged: list[list[float]] = []
+    for r in rows:
+        if merged and r[0] < merged[-1][1] - 0.5:
+            merged[-1][1] = max(merged[-1][1], r[1])
+        else:
+            merged.append(list(r))
+    return [(p[1] + q[0]) / 2 for p, q in zip(merged, merged[1:])]
