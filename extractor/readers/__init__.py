@@ -55,12 +55,14 @@ def read_document(data: bytes, *, source: str | None = None, encoding: str | Non
         if fmt in ("text", "html"):
             doc = reader(data, source=source, encoding=encoding, limits=limits)
         elif fmt == "pdf":
-            _check_pdf_pages(data, name, limits)
+            _check_pdf(data, name, limits)
             try:
                 doc = reader(data, source=source)
             except NoTextLayerError as exc:  # scanned: OCR it, or name the extra that would
                 from ..ocr import read_scanned_pdf
                 doc = read_scanned_pdf(data, source=source, reason=str(exc))
+            except InputError as exc:
+                raise _clearer_pdf_error(exc, data, name) from None
         else:
             doc = reader(data, source=source, limits=limits)
     except RecursionError:
@@ -69,13 +71,17 @@ def read_document(data: bytes, *, source: str | None = None, encoding: str | Non
     return doc
 
 
-def _check_pdf_pages(data: bytes, name: str, limits: Limits) -> None:
-    """Refuse a PDF with more pages than ``limits.max_pdf_pages`` before any page is analysed."""
+def _check_pdf(data: bytes, name: str, limits: Limits) -> None:
+    """Refuse an encrypted PDF, or one with more pages than ``limits.max_pdf_pages``, before any
+    page is analysed (pdfium opens it in C, in milliseconds)."""
     try:
         import pypdfium2 as pdfium
 
         pdf = pdfium.PdfDocument(data)
-    except Exception:  # noqa: BLE001 - damaged or locked: the PDF reader gives the message
+    except Exception as exc:  # noqa: BLE001 - damaged: the PDF reader gives the message
+        if getattr(exc, "err_code", None) == 4 or "password" in str(exc).lower():  # FPDF_ERR_PASSWORD
+            raise InputError(f"{name}: encrypted PDF: it opens only with a password; decrypt it first "
+                             "(e.g. qpdf --password=PW --decrypt in.pdf out.pdf)") from None
         return
     try:
         n = len(pdf)
@@ -84,6 +90,16 @@ def _check_pdf_pages(data: bytes, name: str, limits: Limits) -> None:
     if n > limits.max_pdf_pages:
         raise LimitExceededError(f"{name}: PDF has {n} pages (limit {limits.max_pdf_pages}; "
                                  "raise it with --max-pages)")
+
+
+def _clearer_pdf_error(exc: InputError, data: bytes, name: str) -> InputError:
+    """The PDF reader's open error, said plainly for a file cut short or damaged."""
+    text = str(exc)
+    if "not a readable PDF" not in text:
+        return exc
+    if b"%%EOF" not in data[-2048:]:
+        return InputError(f"{name}: truncated PDF (it ends before its %%EOF marker; download it again)")
+    return InputError(f"{name}: damaged PDF (its objects or cross-reference table cannot be parsed)")
 
 
 def cap_cells(doc: Document, max_chars: int) -> None:
