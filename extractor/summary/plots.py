@@ -42,6 +42,13 @@ def _png(draw: Callable, size: tuple[float, float] = (7.0, 3.4)) -> bytes:
     return buf.getvalue()
 
 
+def _whole(axis) -> None:
+    """Ticks at whole numbers only: the axis counts reports or files."""
+    from matplotlib.ticker import MaxNLocator
+
+    axis.set_major_locator(MaxNLocator(integer=True))
+
+
 def _stacked_bars(fig, table: pd.DataFrame, title: str, xlabel: str, ylabel: str, lab: Labels,
                   colors: dict[str, str]) -> None:
     ax = fig.add_subplot()
@@ -58,7 +65,8 @@ def _stacked_bars(fig, table: pd.DataFrame, title: str, xlabel: str, ylabel: str
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.set_ylim(0, max(bottom.max() * 1.15, 1))
-    ax.legend(frameon=False, fontsize=8)
+    _whole(ax.yaxis)
+    ax.legend(frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
 
 
 def counts_by(data: SummaryData, by: str, lab: Labels) -> bytes | None:
@@ -84,6 +92,7 @@ def failures(data: SummaryData, lab: Labels) -> bytes | None:
         for yi, n in zip(y, df["files"]):
             ax.annotate(f"{n}", (n, yi), xytext=(3, 0), textcoords="offset points", va="center", fontsize=8)
         ax.set_xlim(0, df["files"].max() * 1.15)
+        _whole(ax.xaxis)
         ax.set_title(lab("failures"))
         ax.set_xlabel(lab("files"))
 
@@ -132,6 +141,7 @@ def new_requests(data: SummaryData, lab: Labels) -> bytes | None:
         else:
             bins = np.linspace(0, hi + 1, min(20, int(hi) + 2))
         ax.hist(values, bins=bins, color="#2b6cb0", edgecolor="white")
+        _whole(ax.yaxis)
         ax.set_title(lab("new_requests"))
         ax.set_xlabel(lab("per_report"))
         ax.set_ylabel(lab("reports"))
@@ -153,6 +163,7 @@ def shares(data: SummaryData, lab: Labels) -> bytes | None:
             ax.set_title(lab(col))
             ax.set_xlabel(lab("share"))
         axes[0].set_ylabel(lab("reports"))
+        _whole(axes[0].yaxis)
         fig.suptitle(lab("shares"))
 
     return _png(draw)
