@@ -54,11 +54,11 @@ def load_frames(out: str | Path) -> dict[str, pd.DataFrame]:
 
 
 def _objects(df: pd.DataFrame) -> pd.DataFrame:
-    """Plain object/float columns (no pyarrow-backed dtypes) so groupby and sorting behave the same."""
+    """String columns as plain objects (None for missing), so groupby and sorting behave the same
+    whether the table came from Parquet (Arrow-backed strings) or from a Dataset in memory."""
     out = df.copy()
     for col in out.columns:
-        if str(out[col].dtype) in ("string", "string[pyarrow]", "large_string[pyarrow]") or \
-                str(out[col].dtype).startswith("string"):
+        if str(out[col].dtype).startswith(("string", "large_string")):
             out[col] = out[col].astype(object).where(out[col].notna(), None)
     return out
 
@@ -217,8 +217,8 @@ def _headline(wide: pd.DataFrame) -> pd.DataFrame:
 
 def _review(wide: pd.DataFrame) -> pd.DataFrame:
     w = wide[(wide["status"] == "ok") & wide["template"].isin(list(TEMPLATES))]
-    data = {o: [float(_num(w, f"review_litigation.{r}.{o}").sum(min_count=1) or 0.0) if len(w) else 0.0
-                for r in REVIEW_ROWS] for o in REVIEW_OUTCOMES}
-    df = pd.DataFrame(data, index=list(REVIEW_ROWS)).fillna(0.0)
+    data = {o: [float(_num(w, f"review_litigation.{r}.{o}").sum()) for r in REVIEW_ROWS]  # NaN skipped
+            for o in REVIEW_OUTCOMES}
+    df = pd.DataFrame(data, index=list(REVIEW_ROWS))
     df.index.name = "row"
     return df

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import sys
+from typing import TextIO
 
 # Sans families first (they read better in small plot labels), then serif and other fallbacks.
 PREFERRED_FAMILIES: tuple[str, ...] = (
@@ -54,7 +55,7 @@ def find_cjk_font(families: tuple[str, ...] = PREFERRED_FAMILIES) -> str | None:
     return None
 
 
-def cjk_font_or_warn(stream=None) -> str | None:
+def cjk_font_or_warn(stream: TextIO | None = None) -> str | None:
     """``find_cjk_font()``, printing one line on stderr (or ``stream``) when there is none."""
     family = find_cjk_font()
     if family is None:
