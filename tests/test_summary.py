@@ -327,3 +327,11 @@ def test_summary_without_out_is_refused(capsys):
         main([str(FX / "series"), "--summary"])
     assert exc.value.code == 2
     assert "--summary needs --out" in capsys.readouterr().err
+
+
+def test_empty_dataset_renders_without_plots():
+    soup = _page(summary_html(Dataset.empty()))
+    assert not soup.find_all("img")
+    assert [s.get_text() for s in soup.select(".stat .n")] == ["0", "0", "0", "0", "—", "0"]
+    for tag in soup.find_all(["td", "th", "li", "p", "span", "h1", "h2", "h3"]):
+        assert tag.get_text(strip=True)
