@@ -37,7 +37,30 @@ def engine():
 
 
 def recognise(image) -> list[Box]:
-    """Text lines found on a grayscale or BGR page image (numpy array)."""
+    """Text lines found on a grayscale page image (numpy array). A tall image (a 长图 of many
+    pages) is read in overlapping strips so the detector does not shrink its text away."""
+    h, w = image.shape[:2]
+    strip = int(1.45 * w)
+    if h <= strip * 1.15:
+        return _recognise(image)
+    overlap = max(int(0.06 * w), 120)
+    out: list[Box] = []
+    top = 0
+    while True:
+        bottom = min(top + strip, h)
+        lo = top + overlap / 2 if top else 0.0  # each box belongs to the strip holding its centre
+        hi = bottom - overlap / 2 if bottom < h else float(h)
+        for b in _recognise(image[top:bottom]):
+            b.y0 += top
+            b.y1 += top
+            if lo <= b.cy < hi:
+                out.append(b)
+        if bottom >= h:
+            return out
+        top = bottom - overlap
+
+
+def _recognise(image) -> list[Box]:
     import numpy as np
     result, _ = engine()(image, use_cls=False)
     out = []

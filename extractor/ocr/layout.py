@@ -3,6 +3,7 @@ paragraphs (lines joined when wrapped), all in reading order with OCR provenance
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 from ..model import Block, Cell, Paragraph, Provenance, Table
@@ -10,7 +11,6 @@ from .engine import Box
 from .grid import Grid
 
 BLANK_CONFIDENCE = 1.0  # an empty cell with no ink: nothing to misread
-MISSED_INK_CONFIDENCE = 0.0  # ink in the cell but nothing recognised there
 
 
 def _lines(boxes: list[Box]) -> list[list[Box]]:
@@ -32,10 +32,22 @@ def _lines(boxes: list[Box]) -> list[list[Box]]:
     return lines
 
 
-def _clean(text: str) -> str:
-    """Recogniser output as printed text: full-width ASCII folded (digits, brackets)."""
-    return unicodedata.normalize("NFKC", text).replace(" ", "") if text.isascii() is False and \
-        any("\uff01" <= ch <= "\uff5e" for ch in text) and _numeric(unicodedata.normalize("NFKC", text)) else text
+_DASHES = {"一", "-", "—", "–", "－", "―", "_", "ー", "~"}
+_DOUBLE_STROKE = {"二", "="}  # a thick dash scanned at low dpi
+_TRAIL = re.compile(r"^(\d[\d,]*(?:\.\d+)?)[.:：°·'`,，、]$")
+
+
+def clean_cell_text(text: str) -> str:
+    """Recogniser output as printed cell text: a lone stroke is a dash (the recogniser reads
+    '—' as 一), a stray mark after a number is dropped ('16.' -> '16'), full-width digits folded."""
+    t = text.strip()
+    if t in _DASHES or t in _DOUBLE_STROKE or (t and set(t) <= _DASHES and len(t) <= 2):
+        return "—"
+    folded = unicodedata.normalize("NFKC", t)
+    if _numeric(folded.replace(" ", "")):
+        t = folded.replace(" ", "")
+    m = _TRAIL.match(t)
+    return m.group(1) if m else t
 
 
 def _numeric(text: str) -> bool:
@@ -65,7 +77,7 @@ def split_straddling(boxes: list[Box], grid: Grid) -> list[Box]:
     return out
 
 
-def to_table(grid: Grid, boxes: list[Box], page: int, to_pt, ink_in) -> Table:
+def to_table(grid: Grid, boxes: list[Box], page: int, to_pt, fallback) -> Table:
     """The grid as a ``Table`` (merged cells shared), its cells' text from the boxes in them."""
     for gc in grid.cells:
         gc.boxes = []
@@ -76,11 +88,12 @@ def to_table(grid: Grid, boxes: list[Box], page: int, to_pt, ink_in) -> Table:
     made: list[Cell] = []
     for gc in grid.cells:
         lines = _lines(gc.boxes)
-        text = "\n".join(_clean(_join(ln)) for ln in lines)
+        text = "\n".join(clean_cell_text(_join(ln)) for ln in lines)
         if gc.boxes:
             conf = min(b.score for b in gc.boxes)
-        else:
-            conf = MISSED_INK_CONFIDENCE if ink_in(gc.box) else BLANK_CONFIDENCE
+        else:  # nothing detected: blank, or a mark the detector missed (a lone 1, a dash)
+            text, conf = fallback(gc.box) or ("", BLANK_CONFIDENCE)
+            text = clean_cell_text(text) if text else text
         made.append(Cell(text, Provenance(page=page, bbox=to_pt(gc.box), source="ocr", confidence=round(conf, 4)),
                          rowspan=gc.r1 - gc.r0, colspan=gc.c1 - gc.c0))
     rows = [[made[i] for i in row] for row in grid.at]
@@ -115,7 +128,7 @@ def to_paragraphs(boxes: list[Box], page: int, to_pt) -> list[tuple[float, Parag
     return out
 
 
-def page_blocks(grids: list[Grid], boxes: list[Box], page: int, to_pt, ink_in) -> list[Block]:
+def page_blocks(grids: list[Grid], boxes: list[Box], page: int, to_pt, fallback) -> list[Block]:
     """One page's blocks in reading order."""
     items: list[tuple[float, Block]] = []
     rest = list(boxes)
@@ -123,7 +136,7 @@ def page_blocks(grids: list[Grid], boxes: list[Box], page: int, to_pt, ink_in) -
         x0, y0, x1, y1 = grid.box
         inside = [b for b in rest if x0 <= b.cx <= x1 and y0 <= b.cy <= y1]
         rest = [b for b in rest if not (x0 <= b.cx <= x1 and y0 <= b.cy <= y1)]
-        items.append((y0, to_table(grid, inside, page, to_pt, ink_in)))
+        items.append((y0, to_table(grid, inside, page, to_pt, fallback)))
     items += to_paragraphs(rest, page, to_pt)
     items.sort(key=lambda it: it[0])
     return [b for _, b in items]

@@ -9,28 +9,53 @@ from __future__ import annotations
 import time
 
 from ..model import Block, Document, Paragraph, Provenance
+from .engine import Box
+from .layout import to_paragraphs
 from .render import PageImage, image_pages, pdf_pages
 
 LOW_CONFIDENCE = 0.9
+DASH_CONFIDENCE = 0.95  # a lone flat stroke in a cell, recognised by its shape
 
 
-def _ink_probe(ink, unit: float):
-    """A test for ink inside a cell box (rules and speckle excluded)."""
+def _cell_reader(gray, ink, unit: float):
+    """For a cell where the detector found nothing: None when it holds no ink, else the text
+    and score of a second look (a flat lone stroke is a dash; other marks are recognised on
+    their own crop; nothing recognised gives confidence 0)."""
     import cv2
     import numpy as np
-    clean = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))
-    floor = max(20.0, 12 * unit * unit)  # well under one printed digit
+    from .engine import engine
+    min_mark = 3.5 * unit  # a digit or dash is taller or wider than this; speckle is not
 
-    def ink_in(box) -> bool:
-        x0, y0, x1, y1 = box
-        mx, my = 0.12 * (x1 - x0) + 3 * unit, 0.12 * (y1 - y0) + 3 * unit
-        patch = clean[int(y0 + my):int(y1 - my), int(x0 + mx):int(x1 - mx)]
-        return patch.size > 0 and float(np.count_nonzero(patch)) >= floor
-    return ink_in
+    def read(box):
+        x0, y0, x1, y1 = (int(v) for v in box)
+        m = int(2.5 * unit)
+        x0, y0, x1, y1 = x0 + m, y0 + m, x1 - m, y1 - m
+        if x1 <= x0 or y1 <= y0:
+            return None
+        n, _, stats, _ = cv2.connectedComponentsWithStats(ink[y0:y1, x0:x1], connectivity=8)
+        marks = [stats[i] for i in range(1, n) if max(stats[i][2], stats[i][3]) >= min_mark]
+        if not marks:
+            return None
+        if len(marks) == 1 and marks[0][3] <= 2.5 * unit and marks[0][2] >= 2.5 * marks[0][3]:
+            return "—", DASH_CONFIDENCE
+        mx0 = min(s[0] for s in marks) + x0
+        my0 = min(s[1] for s in marks) + y0
+        mx1 = max(s[0] + s[2] for s in marks) + x0
+        my1 = max(s[1] + s[3] for s in marks) + y0
+        pad = int(4 * unit)
+        crop = gray[max(my0 - pad, 0):my1 + pad, max(mx0 - pad, 0):mx1 + pad]
+        crop = cv2.copyMakeBorder(crop, pad, pad, pad * 2, pad * 2, cv2.BORDER_CONSTANT, value=255)
+        result, _ = engine()(np.ascontiguousarray(crop), use_det=False, use_cls=False)
+        if result and str(result[0][0]).strip():
+            return str(result[0][0]).strip(), round(float(result[0][1]), 4)
+        return "", 0.0
+    return read
 
 
 def ocr_page(page: PageImage) -> tuple[list[Block], dict]:
     """One page image into blocks, with what was measured (skew, timings)."""
+    import cv2
+    import numpy as np
     from .deskew import binarise, estimate_angle, rotate
     from .engine import recognise
     from .grid import find_grids, rule_masks
@@ -43,7 +68,7 @@ def ocr_page(page: PageImage) -> tuple[list[Block], dict]:
     grids = find_grids(gray, unit)
     ink = binarise(gray)
     horiz, vert = rule_masks(ink, unit)
-    ink = ink & ~(horiz | vert)
+    ink = cv2.morphologyEx(ink & ~(horiz | vert), cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))
     t1 = time.perf_counter()
     boxes = recognise(gray)
     t2 = time.perf_counter()
@@ -54,7 +79,7 @@ def ocr_page(page: PageImage) -> tuple[list[Block], dict]:
             return tuple(round(v, 1) for v in box)
         return tuple(round(v / scale, 2) for v in box)
 
-    blocks = page_blocks(grids, boxes, page.no, to_pt, _ink_probe(ink, unit))
+    blocks = page_blocks(grids, boxes, page.no, to_pt, _cell_reader(gray, ink, unit))
     info = {"page": page.no, "skew_deg": -angle, "tables": len(grids), "boxes": len(boxes),
             "layout_s": round(t1 - t0, 2), "recognise_s": round(t2 - t1, 2)}
     return blocks, info
@@ -64,9 +89,10 @@ def _document(pages: list[PageImage], name: str, units: str, fmt: str) -> Docume
     blocks: list[Block] = []
     infos = []
     for page in pages:
-        if page.image is None:  # a page with a usable text layer: its lines as paragraphs
-            blocks += [Paragraph(t, Provenance(page=page.no, bbox=tuple(round(v, 2) for v in bb), source="pdf"))
-                       for t, bb in page.text_lines]
+        if page.image is None:  # a page with a usable text layer: its lines, wrapped ones joined
+            lines = [Box(*bb, text, 1.0) for text, bb in page.text_lines]
+            blocks += [Paragraph(p.text, Provenance(page=page.no, bbox=p.provenance.bbox, source="pdf"))
+                       for _, p in to_paragraphs(lines, page.no, lambda b: tuple(round(v, 2) for v in b))]
             continue
         page_blocks, info = ocr_page(page)
         blocks += page_blocks

@@ -42,16 +42,32 @@ def pdf_pages(data: bytes, name: str, *, dpi: int = DPI, ocr_pages: set[int] | N
 
 
 def _text_lines(page) -> list[tuple[str, tuple[float, float, float, float]]]:
-    """A usable page's text, line by line, from pdfium (prose pages of a partly scanned PDF)."""
+    """A usable page's text, line by line, from pdfium (prose pages of a partly scanned PDF):
+    pdfium's text rectangles joined left to right when they share a line."""
     height = page.get_size()[1]
     tp = page.get_textpage()
-    lines = []
-    for rect_i in range(tp.count_rects()):
-        left, bottom, right, top = tp.get_rect(rect_i)
+    rects = []
+    for i in range(tp.count_rects()):
+        left, bottom, right, top = tp.get_rect(i)
         text = tp.get_text_bounded(left, bottom, right, top).strip()
         if text:
-            lines.append((text, (left, height - top, right, height - bottom)))
-    return lines
+            rects.append((height - top, height - bottom, left, right, text))
+    lines: list[list[tuple]] = []
+    for r in sorted(rects):
+        for line in lines:
+            t0, b0 = line[0][0], line[0][1]
+            if min(b0, r[1]) - max(t0, r[0]) > 0.5 * min(b0 - t0, r[1] - r[0]):
+                line.append(r)
+                break
+        else:
+            lines.append([r])
+    out = []
+    for line in lines:
+        line.sort(key=lambda r: r[2])
+        box = (min(r[2] for r in line), min(r[0] for r in line), max(r[3] for r in line), max(r[1] for r in line))
+        out.append(("".join(r[4] for r in line), box))
+    out.sort(key=lambda t: (t[1][1], t[1][0]))
+    return out
 
 
 def image_pages(data: bytes, name: str) -> list[PageImage]:
