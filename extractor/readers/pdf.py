@@ -110,6 +110,11 @@ def _fast_chars(pdf_bytes: bytes) -> list[dict | None] | None:
     return out
 
 
+def _number_rows(chars: list[dict]) -> bool:
+    """Whether a page's text holds a line of two or more numbers set apart (a table row)."""
+    return any(ln.n_numeric >= 2 for ln in make_lines(chars))
+
+
 def _usable(chars: list[dict], img_area_ratio: float) -> bool:
     bad = sum(1 for c in chars if is_bad_char(c["text"]) or not _PLAUSIBLE.match(c["text"][:1]))
     good = len(chars) - bad
@@ -137,8 +142,12 @@ def _read(data: bytes, name: str) -> Document:
             text = unicodedata.normalize("NFKC", fix_radicals("".join(c["text"] for c in chars)))
             pages.append(dict(no=i, page=page, objs=objs, chars=chars if usable else [], usable=usable,
                               width=width, height=height, marker=usable and any(m in text for m in _MARKERS)))
-        table_pages = {p["no"] for p in pages if p["marker"]}
-        table_pages |= {n + 1 for n in table_pages}
+        # the pages of parts 二–四: those naming a table, and the pages after them that go on
+        # with rows of numbers (a table continued without its header)
+        table_pages: set[int] = set()
+        for p in pages:
+            if p["marker"] or (p["no"] - 1 in table_pages and (p["objs"] is not None or _number_rows(p["chars"]))):
+                table_pages.add(p["no"])
         for p in pages:  # the full layout, once, for the table pages
             if p["no"] in table_pages and p["objs"] is None:
                 p["objs"] = _layout(p["page"], name, p["no"])
