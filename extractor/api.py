@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from pathlib import Path
 from typing import Iterable, Union
 
@@ -21,6 +22,7 @@ from .report import Report
 from .schema import TEMPLATES
 
 Source = Union[str, os.PathLike, bytes]
+_YEAR = re.compile(r"(?:19|20)\d{2}\s*年")
 MAX_FILE_BYTES = DEFAULT_LIMITS.max_file_bytes
 
 
@@ -76,16 +78,12 @@ def extract_document(doc: Document, *, source: str | None = None, sha256: str | 
 
     template_key, tw = detect_template(doc, year)
     warnings.extend(tw)
-    body_text = "".join(p.text for p in doc.paragraphs())
     if template_key is None:
-        if "政府信息公开" in body_text and ("年度报告" in body_text or "年报" in body_text):
-            template = "legacy"
-            warnings.append("legacy: no table of the 2019 or 2021 template; free-form report, no cells")
-            cells: list[dict] = []
-            checks = []
-        else:
-            raise NotAReportError(f"{source or 'input'}: not a government-information-disclosure annual report "
-                                  "(none of its tables or headings match the templates)")
+        _legacy_or_raise(doc, title, year, source)
+        template = "legacy"
+        warnings.append("legacy: no table of the 2019 or 2021 template; free-form report, no cells")
+        cells: list[dict] = []
+        checks = []
     else:
         result = map_document(doc, template_key)
         if not result.tables_found:
@@ -112,6 +110,24 @@ def extract_document(doc: Document, *, source: str | None = None, sha256: str | 
     }
     sections = extract_sections(doc, stop_at=sig.paragraphs[0] if sig.paragraphs else None)
     return Report(template, metadata, cells, checks, sections, warnings)
+
+
+def _legacy_or_raise(doc: Document, title: str | None, year: int | None, source: str | None) -> None:
+    """A document without template tables is a legacy report only if it is one report on 2018 or
+    earlier; a listing of reports, a 2019+ report whose tables are images, or anything else is not."""
+    where = source or "input"
+    titles = {re.sub(r"\s+", "", p.text) for p in doc.paragraphs()
+              if len(p.text) <= 80 and "政府信息公开" in p.text and ("年度报告" in p.text or "年报" in p.text)
+              and _YEAR.search(p.text)}
+    if len(titles) >= 3:
+        raise NotAReportError(f"{where}: a list of {len(titles)} reports (a listing page), not a report")
+    text = sum(len(p.text) for p in doc.paragraphs())
+    if title is None or year is None or text < 400:
+        raise NotAReportError(f"{where}: not a government-information-disclosure annual report "
+                              "(none of its tables or headings match the templates)")
+    if year >= 2019:
+        raise NotAReportError(f"{where}: a {year} report without any table of the template in its text "
+                              "(the tables may be images)")
 
 
 def _cell_dict(c) -> dict:

@@ -67,3 +67,18 @@ def test_text_in_first_value_cell_of_table_three(seed_path):
     assert all(granted[k]["state"] == "number" for k in granted if k != "natural_person")
     rt = next(c for c in report.checks if c.check == "requests.row_total" and c.key == "granted")
     assert rt.status == "not_assessable"
+
+
+def test_listing_page_is_not_a_report():
+    html = ("<html><body><p>首页 > 政府信息公开 > 政府信息公开年报</p><ul>"
+            + "".join(f"<li><a href='t{y}.htm'>青山市人社局{y}年政府信息公开工作年度报告</a></li>" for y in (2022, 2021, 2020))
+            + "</ul><p>上一页 下一页</p></body></html>")
+    with pytest.raises(NotAReportError, match="listing page"):
+        extractor.extract(html.encode())
+
+
+def test_a_recent_report_without_tables_is_not_legacy():
+    body = "<p>一、总体情况</p><p>" + "本机关认真贯彻落实政府信息公开条例。" * 40 + "</p>"
+    html = f"<html><body><p>青山市人社局2022年政府信息公开工作年度报告</p>{body}<img src='t1.png'></body></html>"
+    with pytest.raises(NotAReportError, match="tables may be images"):
+        extractor.extract(html.encode())
