@@ -142,15 +142,23 @@ def _cell_dict(c) -> dict:
     }
 
 
+# Walking a folder skips what is plainly not a report (scripts, data we write, notes); a file
+# named on the command line is always tried, whatever its name.
+NOT_REPORTS = frozenset({".py", ".pyc", ".json", ".jsonl", ".md", ".csv", ".parquet", ".toml", ".yaml",
+                         ".yml", ".ipynb", ".log", ".sh", ".tmp", ".duckdb", ".sqlite", ".db", ".xlsx",
+                         ".dta", ".css", ".js"})
+
+
 def iter_inputs(paths: Iterable[Source]) -> list[Path]:
-    """Files named, and the files under folders named (recursively, sorted; hidden files skipped)."""
+    """Files named, and the files under folders named (recursively, sorted; hidden files and
+    files that are plainly not reports skipped)."""
     out: list[Path] = []
     for p in paths:
         path = Path(p)
         if path.is_dir():
             for f in sorted(path.rglob("*")):
                 if f.is_file() and not any(part.startswith(".") for part in f.relative_to(path).parts) \
-                        and not f.name.endswith(".expected.json"):
+                        and f.suffix.lower() not in NOT_REPORTS:
                     out.append(f)
         else:
             out.append(path)
