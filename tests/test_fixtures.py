@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
 from pathlib import Path
 
 import pytest
@@ -50,6 +51,8 @@ def _same(a, b) -> bool:
 @pytest.mark.parametrize("path,expected_path", CASES, ids=[str(c[0].relative_to(FIXTURES)) for c in CASES])
 def test_fixture(path: Path, expected_path: Path) -> None:
     expected = json.loads(expected_path.read_text(encoding="utf-8"))
+    if path.suffix in (".doc", ".wps") and shutil.which("soffice") is None:
+        pytest.skip("LibreOffice (soffice) is not installed: .doc files cannot be converted here")
     if "error" in expected:
         with pytest.raises(ERRORS[expected["error"]]) as info:
             extractor.extract(path)
