@@ -17,6 +17,7 @@ import warnings
 from ..errors import InputError, NoTextLayerError
 from ..model import Block, Document, Paragraph, Provenance
 from ..schema import TEMPLATES
+from . import pdf_pdfium
 from .pdf_tables import build_table, find_regions, make_lines, rulings
 from .pdf_text import bbox, fix_radicals, is_bad_char, text_of
 
@@ -74,42 +75,6 @@ def _page_ranges(pages: list[int]) -> str:
     return ", ".join(parts)
 
 
-def _fast_chars(pdf_bytes: bytes) -> list[dict | None] | None:
-    """Chars of every unrotated page from pdfium's text scan (C, no layout): enough to find the
-    table pages and to read prose pages. None for a page that needs the full layout."""
-    try:
-        import pypdfium2 as pdfium
-        import pypdfium2.raw as raw
-    except ImportError:
-        return None
-    try:
-        doc = pdfium.PdfDocument(pdf_bytes)
-    except Exception:
-        return None
-    out: list[dict | None] = []
-    try:
-        for page in doc:
-            if page.get_rotation() % 360:
-                out.append(None)
-                continue
-            height = page.get_size()[1]
-            tp = page.get_textpage()
-            chars = []
-            for i in range(tp.count_chars()):
-                ch = chr(raw.FPDFText_GetUnicode(tp, i))
-                if not ch.strip():
-                    continue
-                left, bottom, right, top = tp.get_charbox(i)
-                size = raw.FPDFText_GetFontSize(tp, i)
-                chars.append({"text": ch, "x0": left, "x1": right, "top": height - top, "bottom": height - bottom,
-                              "size": size})
-            images = sum(1 for _ in page.get_objects(filter=(raw.FPDF_PAGEOBJ_IMAGE,), max_depth=1))
-            out.append({"chars": chars, "images": images})
-    finally:
-        doc.close()
-    return out
-
-
 def _number_rows(chars: list[dict]) -> bool:
     """Whether a page's text holds a line of two or more numbers set apart (a table row)."""
     return any(ln.n_numeric >= 2 for ln in make_lines(chars))
@@ -122,40 +87,38 @@ def _usable(chars: list[dict], img_area_ratio: float) -> bool:
 
 
 def _read(data: bytes, name: str) -> Document:
-    pdf = _open(data, name)
-    fast = _fast_chars(data)
+    fast = pdf_pdfium.scan(data)
+    # pdfminer (through pdfplumber) only where pdfium cannot serve a page, or cannot open the file
+    pdf = _open(data, name) if fast is None or any(f is None for f in fast) else None
     try:
         pages = []
-        for i, page in enumerate(pdf.pages, 1):
-            width, height = float(page.width), float(page.height)
-            f = fast[i - 1] if fast and len(fast) == len(pdf.pages) else None
+        n = len(fast) if fast is not None else len(pdf.pages)
+        if pdf is not None and n != len(pdf.pages):
+            fast = None
+            n = len(pdf.pages)
+        for i in range(1, n + 1):
+            f = fast[i - 1] if fast else None
+            page = pdf.pages[i - 1] if pdf is not None else None
             if f is not None:
-                chars = f["chars"]
+                width, height = float(f["width"]), float(f["height"])
+                chars, objs = f["chars"], f["objs"]
                 usable = _usable(chars, 1.0 if f["images"] and len(chars) < 40 else 0.0)
-                objs = None
             else:
+                width, height = float(page.width), float(page.height)
                 objs = _layout(page, name, i)
                 chars = [c for c in objs.get("char", []) if c["text"].strip()]
                 area = width * height or 1.0
                 img = sum((im["x1"] - im["x0"]) * (im["bottom"] - im["top"]) for im in objs.get("image", []))
                 usable = _usable(chars, img / area)
             text = unicodedata.normalize("NFKC", fix_radicals("".join(c["text"] for c in chars)))
-            pages.append(dict(no=i, page=page, objs=objs, chars=chars if usable else [], usable=usable,
+            pages.append(dict(no=i, objs=objs, chars=chars if usable else [], usable=usable,
                               width=width, height=height, marker=usable and any(m in text for m in _MARKERS)))
         # the pages of parts 二–四: those naming a table, and the pages after them that go on
         # with rows of numbers (a table continued without its header)
         table_pages: set[int] = set()
         for p in pages:
-            if p["marker"] or (p["no"] - 1 in table_pages and (p["objs"] is not None or _number_rows(p["chars"]))):
+            if p["marker"] or (p["no"] - 1 in table_pages and _number_rows(p["chars"])):
                 table_pages.add(p["no"])
-        for p in pages:  # the full layout, once, for the table pages
-            if p["no"] in table_pages and p["objs"] is None:
-                p["objs"] = _layout(p["page"], name, p["no"])
-                chars = [c for c in p["objs"].get("char", []) if c["text"].strip()]
-                p["usable"] = _usable(chars, 0.0) if chars else p["usable"] and not p["chars"]
-                p["chars"] = chars if p["usable"] else []
-                if not p["usable"]:
-                    p["marker"] = False
         unusable = [p["no"] for p in pages if not p["usable"]]
         if not any(p["marker"] for p in pages) and unusable:
             raise NoTextLayerError(f"{name}: pages {_page_ranges(unusable)} have no usable text layer "
@@ -194,7 +157,8 @@ def _read(data: bytes, name: str) -> Document:
             doc.warnings.append(f"pages {_page_ranges(unusable)} have no usable text layer; their text is skipped")
         return doc
     finally:
-        pdf.close()
+        if pdf is not None:
+            pdf.close()
 
 
 def _widen(region: tuple, segs, prev: tuple | None) -> tuple:
