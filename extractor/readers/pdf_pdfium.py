@@ -2,8 +2,9 @@
 
 For every upright page this gives what the table and paragraph code needs, in the same form as
 pdfplumber's objects: chars (x0, x1, top, bottom, size, text; boxes from the baseline and the
-font size, as pdfminer draws them) and ruling paths as ``line``/``rect`` dicts. A page that is
-rotated, holds skewed text, form XObjects or an offset media box gets ``None`` and goes through
+font size, as pdfminer draws them) and ruling paths as ``line``/``rect`` dicts, in the
+coordinates of the page as displayed (/Rotate applied). A page whose text is not upright once
+displayed, or that holds form XObjects or an offset media box, gets ``None`` and goes through
 pdfminer instead.
 """
 
@@ -38,14 +39,28 @@ def scan(pdf_bytes: bytes) -> list[dict | None] | None:
     return out
 
 
+class _View:
+    """User space (y up) to the page as displayed (y down, /Rotate applied)."""
+
+    def __init__(self, rotation: int, width: float, height: float) -> None:
+        self.rot, self.w, self.h = rotation, width, height
+        self.size = (height, width) if rotation in (90, 270) else (width, height)
+
+    def point(self, x: float, y: float) -> tuple[float, float]:
+        w, h, r = self.w, self.h, self.rot
+        return {0: (x, h - y), 90: (y, x), 180: (w - x, y), 270: (h - y, w - x)}[r]
+
+    def vector(self, vx: float, vy: float) -> tuple[float, float]:
+        return {0: (vx, -vy), 90: (vy, vx), 180: (-vx, vy), 270: (-vy, -vx)}[self.rot]
+
+
 def _page(page) -> dict | None:
     import pypdfium2.raw as raw
-    if page.get_rotation() % 360:
-        return None
+    rotation = page.get_rotation() % 360
     mb = page.get_mediabox()
-    if abs(mb[0]) > 0.01 or abs(mb[1]) > 0.01:
+    if rotation not in (0, 90, 180, 270) or abs(mb[0]) > 0.01 or abs(mb[1]) > 0.01:
         return None
-    height = page.get_size()[1]
+    view = _View(rotation, mb[2] - mb[0], mb[3] - mb[1])
     kinds = {raw.FPDF_PAGEOBJ_IMAGE: 0, raw.FPDF_PAGEOBJ_FORM: 0}
     paths = []
     for obj in page.get_objects(max_depth=1):
@@ -56,18 +71,18 @@ def _page(page) -> dict | None:
             paths.append(obj.raw)
     if kinds[raw.FPDF_PAGEOBJ_FORM]:
         return None
-    chars = _chars(page, height)
+    chars = _chars(page, view)
     if chars is None:
         return None
     objs = {"char": chars, "line": [], "rect": [], "curve": []}
     for handle in paths:
-        _path(handle, height, objs)
-    width, height = page.get_size()
+        _path(handle, view, objs)
+    width, height = view.size
     return {"chars": chars, "images": kinds[raw.FPDF_PAGEOBJ_IMAGE], "objs": objs, "width": width,
             "height": height}
 
 
-def _chars(page, height: float) -> list[dict] | None:
+def _chars(page, view: _View) -> list[dict] | None:
     import pypdfium2.raw as raw
     tp = page.get_textpage()
     try:
@@ -79,26 +94,25 @@ def _chars(page, height: float) -> list[dict] | None:
             code = raw.FPDFText_GetUnicode(tp, i)
             # a glyph its font cannot map to Unicode reads as U+FFFD (judged unusable later)
             ch = "\ufffd" if code >= 0x110000 or raw.FPDFText_HasUnicodeMapError(tp, i) == 1 else chr(code)
-            if not ch.strip():
-                continue
-            if raw.FPDFText_IsGenerated(tp, i):
+            if not ch.strip() or raw.FPDFText_IsGenerated(tp, i):
                 continue
             raw.FPDFText_GetMatrix(tp, i, m)
-            if abs(m.b) > 1e-6 or abs(m.c) > 1e-6 or m.a <= 0 or m.d <= 0:
-                return None  # rotated or mirrored text: pdfminer's geometry
-            size = raw.FPDFText_GetFontSize(tp, i) * m.d
+            (dx, dy), (ux, uy) = view.vector(m.a, m.b), view.vector(m.c, m.d)
+            if dx <= 0 or uy >= 0 or abs(dy) > 1e-3 * dx or abs(ux) > 1e-3 * -uy:
+                return None  # text not upright on the displayed page: pdfminer's geometry
+            size = raw.FPDFText_GetFontSize(tp, i) * -uy
             raw.FPDFText_GetCharOrigin(tp, i, ox, oy)
             raw.FPDFText_GetLooseCharBox(tp, i, box)
-            bottom = height - oy.value
-            x1 = box.right if box.right > ox.value else ox.value + size * 0.5
-            chars.append({"text": ch, "x0": ox.value, "x1": x1, "top": bottom - size, "bottom": bottom,
-                          "size": size})
+            x0, bottom = view.point(ox.value, oy.value)
+            right = max(view.point(box.left, box.top)[0], view.point(box.right, box.bottom)[0])
+            x1 = right if right > x0 else x0 + size * 0.5
+            chars.append({"text": ch, "x0": x0, "x1": x1, "top": bottom - size, "bottom": bottom, "size": size})
         return chars
     finally:
         tp.close()
 
 
-def _path(handle, height: float, objs: dict) -> None:
+def _path(handle, view: _View, objs: dict) -> None:
     """A path object's subpaths as pdfplumber-like ``line`` (two points) or ``rect`` dicts."""
     import pypdfium2.raw as raw
     fill, stroke = ctypes.c_int(), ctypes.c_int()
@@ -116,7 +130,7 @@ def _path(handle, height: float, objs: dict) -> None:
         if kind == raw.FPDF_SEGMENT_MOVETO or not subpaths:
             subpaths.append([])
             curved.append(False)
-        subpaths[-1].append((px, height - py))
+        subpaths[-1].append(view.point(px, py))
         curved[-1] = curved[-1] or kind == raw.FPDF_SEGMENT_BEZIERTO
     for pts, bez in zip(subpaths, curved):
         if len(pts) < 2 or not all(math.isfinite(v) for p in pts for v in p):
