@@ -32,3 +32,17 @@ def test_fuzz_docx_zip_version_is_an_input_error() -> None:
     with pytest.raises(UnsupportedFormatError,
                        match=r"^bad\.docx: unsupported content \(a damaged or truncated zip archive"):
         read_document(data, source="bad.docx")
+
+
+def test_fuzz_pdf_page_count_beyond_kids_is_a_damaged_pdf() -> None:
+    # fuzz/pdf found: a page tree whose /Count exceeds its kids made pdfium's page iteration raise
+    # PdfiumError("Failed to load page.") out of the PDF reader's fast text scan.
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "fuzz"))
+    from build_corpus import tiny_pdf
+
+    data = tiny_pdf().replace(b"/Count 1", b"/Count 2")
+    with pytest.raises(InputError, match=r"^c\.pdf: damaged PDF \(the PDF library failed: PdfiumError\)$"):
+        read_document(data, source="c.pdf")

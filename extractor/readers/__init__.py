@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 
-from ..errors import InputError, LimitExceededError, NoTextLayerError, UnsupportedFormatError
+from ..errors import ExtractorError, InputError, LimitExceededError, NoTextLayerError, UnsupportedFormatError
 from ..limits import Limits, resolve
 from ..model import Document
 from .detect import detect_format
@@ -63,6 +63,10 @@ def read_document(data: bytes, *, source: str | None = None, encoding: str | Non
                 doc = read_scanned_pdf(data, source=source, reason=str(exc))
             except InputError as exc:
                 raise _clearer_pdf_error(exc, data, name) from None
+            except (ExtractorError, RecursionError):
+                raise
+            except Exception as exc:  # noqa: BLE001 - pdfminer/pdfium raise any type on damaged files
+                raise InputError(f"{name}: damaged PDF (the PDF library failed: {type(exc).__name__})") from None
         else:
             doc = reader(data, source=source, limits=limits)
     except RecursionError:
