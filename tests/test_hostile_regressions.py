@@ -7,7 +7,7 @@ import zipfile
 
 import pytest
 
-from extractor.errors import InputError, UnsupportedFormatError
+from extractor.errors import ExtractorError, InputError, UnsupportedFormatError
 from extractor.readers import read_document
 from extractor.readers.docx import read_docx
 
@@ -44,5 +44,8 @@ def test_fuzz_pdf_page_count_beyond_kids_is_a_damaged_pdf() -> None:
     from build_corpus import tiny_pdf
 
     data = tiny_pdf().replace(b"/Count 1", b"/Count 2")
-    with pytest.raises(InputError, match=r"^c\.pdf: damaged PDF \(the PDF library failed: PdfiumError\)$"):
+    # Today: "c.pdf: damaged PDF (the PDF library failed: PdfiumError)"; once the reader skips the
+    # missing page it may read the one page and say "not a ... report". Either is one clear line.
+    with pytest.raises(ExtractorError) as info:
         read_document(data, source="c.pdf")
+    assert str(info.value).startswith("c.pdf: ") and "\n" not in str(info.value)
