@@ -106,33 +106,51 @@ def _is_separator(line: Line, width: float) -> bool:
     return len(line.chunks) == 1 and line.x1 - line.x0 > 0.6 * width and len(text) >= 20
 
 
+def _row_like(ln: Line) -> bool:
+    """A line that reads as a table row: two or more numbers, or a label and a number after it."""
+    return ln.n_numeric >= 2 or (ln.n_numeric >= 1 and len(ln.chunks) >= 2 and is_numeric_chunk(ln.chunks[-1]))
+
+
 def _numeric_runs(lines: list[Line], width: float) -> list[list[float]]:
-    """Areas of rule-less table text: runs of lines holding two or more numbers, bridged by the
-    label lines between them (wrapped labels), with the wrapped lines just below the last."""
+    """Areas of rule-less table text: runs of row-like lines (at least two, or one with two or
+    more numbers), bridged by the label lines between them (wrapped labels), with the header
+    lines set just above the first and the wrapped lines just below the last."""
     runs: list[list[float]] = []
     cur: list[Line] = []
     pending: list[Line] = []
+    last_end = -1  # index of the last line of the previous run
+
+    def near(a: Line, b: Line) -> bool:
+        return b.top - a.bottom < 2.0 * (b.bottom - b.top)
 
     def close() -> None:
-        if cur:
-            tail, last = [], cur[-1]
-            for ln in pending:  # the rest of the last row's wrapped label, set at line spacing
-                if ln.top - last.bottom > 0.6 * (ln.bottom - ln.top):
-                    break
-                tail.append(ln)
-                last = ln
-            body = cur + tail
-            runs.append([min(ln.x0 for ln in body), body[0].top, max(ln.x1 for ln in body), body[-1].bottom])
+        if not cur or (sum(1 for ln in cur if _row_like(ln)) < 2 and max(ln.n_numeric for ln in cur) < 2):
+            return
+        tail, last = [], cur[-1]
+        for ln in pending:  # the rest of the last row's wrapped label, set at line spacing
+            if ln.top - last.bottom > 0.6 * (ln.bottom - ln.top):
+                break
+            tail.append(ln)
+            last = ln
+        body = cur + tail
+        runs.append([min(ln.x0 for ln in body), body[0].top, max(ln.x1 for ln in body), body[-1].bottom])
 
-    for ln in lines:
+    for i, ln in enumerate(lines):
         last = (pending or cur or [None])[-1]
-        near = last is not None and ln.top - last.bottom < 2.0 * (ln.bottom - ln.top)
-        if _is_separator(ln, width) or (cur and not near):
+        sep = _is_separator(ln, width)
+        if sep or (cur and not near(last, ln)):
             close()
             cur, pending = [], []
-            if _is_separator(ln, width):
+            last_end = i - 1
+            if sep:
                 continue
-        if ln.n_numeric >= 2:
+        if _row_like(ln):
+            if not cur:  # header lines right above the first row (a table going on after a page break)
+                j = i
+                while j - 1 > last_end and i - j < 4 and not _is_separator(lines[j - 1], width) \
+                        and near(lines[j - 1], lines[j]):
+                    j -= 1
+                cur = lines[j:i]
             cur += pending + [ln]
             pending = []
         elif cur:
@@ -157,7 +175,9 @@ def find_regions(lines: list[Line], segs: Segs, width: float) -> list[tuple[floa
     runs = _numeric_runs(lines, width)
     for run in runs:
         for r in regions:
-            if run[1] <= r[3] + 40 and run[3] >= r[1] - 40 and run[0] < r[2] and run[2] > r[0]:
+            if run[1] <= r[3] + 40 and run[3] >= r[1] - 40 and run[0] < r[2] and run[2] > r[0] and not any(
+                    (r[3] < (ln.top + ln.bottom) / 2 < run[1] or run[3] < (ln.top + ln.bottom) / 2 < r[1])
+                    and _is_separator(ln, width) for ln in lines):
                 r[1], r[3] = min(r[1], run[1]), max(r[3], run[3])
                 r[0], r[2] = min(r[0], run[0]), max(r[2], run[2])
                 break
@@ -297,7 +317,8 @@ def build_table(region, chars: list[dict], segs: Segs, page_no: int, prev_bounds
             crossing = any(_mid(ck[0]) < x < _mid(ck[-1]) for ln in row_lines
                            for ck in ln.chunks if not is_numeric_chunk(ck))
             if x in x_inf:
-                same = is_data and header_groups.get(c) is not None and header_groups.get(c) == header_groups.get(c + 1)
+                same = (is_data and c >= value_start and header_groups.get(c) is not None
+                        and header_groups.get(c) == header_groups.get(c + 1))
                 if crossing or same:
                     union(r * nc + c, r * nc + c + 1)
             elif not _covered_v(segs, x, ys[r], ys[r + 1]):
