@@ -29,7 +29,7 @@ OCR_DIR = ROOT / "fixtures" / "ocr"
 NO_EXTRA = "the ocr extra is not installed (pip install 'gov-disclosure-extractor[ocr]')"
 needs_ocr = pytest.mark.skipif(not ocr_available(), reason=NO_EXTRA)
 # The default run reads a few pages; OCR_FULL=1 reads every scanned fixture (~15 pages).
-QUICK = {"report_2019_300dpi", "report_2019_long_image", "word_long_ruled_150dpi_tables"}
+QUICK = {"report_2019_long_image", "word_long_ruled_150dpi_tables"}
 
 
 def _fixtures() -> list[tuple[Path, Path]]:

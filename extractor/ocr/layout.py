@@ -34,6 +34,8 @@ def _lines(boxes: list[Box]) -> list[list[Box]]:
 
 _DASHES = {"一", "-", "—", "–", "－", "―", "_", "ー", "~"}
 _DOUBLE_STROKE = {"二", "="}  # a thick dash scanned at low dpi
+_LOOKALIKE = {"。": "0", "i": "1", "l": "1", "I": "1", "|": "1", "丨": "1", "O": "0", "o": "0", "〇": "0"}
+_DIGIT_LOOKALIKE = set(_LOOKALIKE) | set("0123456789")
 _TRAIL = re.compile(r"^(\d[\d,]*(?:\.\d+)?)[.:：°·'`,，、]$")
 
 
@@ -46,6 +48,8 @@ def clean_cell_text(text: str) -> str:
     folded = unicodedata.normalize("NFKC", t)
     if _numeric(folded.replace(" ", "")):
         t = folded.replace(" ", "")
+    elif t and len(t) <= 6 and set(t) <= _DIGIT_LOOKALIKE and any(ch in "0123456789" for ch in t) | (len(t) == 1):
+        t = "".join(_LOOKALIKE.get(ch, ch) for ch in t)  # 'i' for 1, 'O' for 0 in a number cell
     m = _TRAIL.match(t)
     return m.group(1) if m else t
 
@@ -56,6 +60,22 @@ def _numeric(text: str) -> bool:
 
 def _join(line: list[Box]) -> str:
     return "".join(b.text for b in line)
+
+
+def _printed_points(text: str, line: list[Box], dots: list[float]) -> str:
+    """Keep only the decimal points the cell's ink shows: widely spaced digits make the
+    recogniser put '.' in the gaps (or read dust as one)."""
+    n = text.count(".")
+    if n <= len(dots):
+        return text
+    x0, x1 = min(b.x0 for b in line), max(b.x1 for b in line)
+    at = [i for i, ch in enumerate(text) if ch == "."]
+    keep: set[int] = set()
+    for d in dots:  # the '.' whose estimated x is nearest each printed point
+        free = [i for i in at if i not in keep]
+        if free:
+            keep.add(min(free, key=lambda i: abs(x0 + (i + 0.5) / len(text) * (x1 - x0) - d)))
+    return "".join(ch for i, ch in enumerate(text) if ch != "." or i in keep)
 
 
 def split_straddling(boxes: list[Box], grid: Grid) -> list[Box]:
@@ -91,6 +111,12 @@ def to_table(grid: Grid, boxes: list[Box], page: int, to_pt, fallback) -> Table:
         text = "\n".join(clean_cell_text(_join(ln)) for ln in lines)
         if gc.boxes:
             conf = min(b.score for b in gc.boxes)
+            if len(lines) == 1 and _numeric(text):  # digits the detector left out of its box?
+                again = fallback(gc.box, gc.boxes)
+                if again and _numeric(clean_cell_text(again[0])) and len(clean_cell_text(again[0])) > len(text):
+                    text, conf = clean_cell_text(again[0]), min(again[1], conf)
+                if "." in text and hasattr(fallback, "dots"):
+                    text = _printed_points(text, lines[0], fallback.dots(gc.box))
         else:  # nothing detected: blank, or a mark the detector missed (a lone 1, a dash)
             text, conf = fallback(gc.box) or ("", BLANK_CONFIDENCE)
             text = clean_cell_text(text) if text else text

@@ -17,16 +17,18 @@ LOW_CONFIDENCE = 0.9
 DASH_CONFIDENCE = 0.95  # a lone flat stroke in a cell, recognised by its shape
 
 
-def _cell_reader(gray, ink, unit: float):
-    """For a cell where the detector found nothing: None when it holds no ink, else the text
-    and score of a second look (a flat lone stroke is a dash; other marks are recognised on
-    their own crop; nothing recognised gives confidence 0)."""
+def _cell_reader(gray, ink, raw_ink, unit: float):
+    """A second look at one cell, from its ink: ``read(box, boxes)`` gives None when there is
+    nothing the detector missed, else the text and score of a re-read. With no boxes: a flat
+    lone stroke is a dash, other marks are recognised on their own crop (nothing recognised:
+    confidence 0). With boxes: marks outside every box (a digit of a widely spaced number) make
+    the whole single-line mark run be recognised again."""
     import cv2
     import numpy as np
     from .engine import engine
     min_mark = 3.5 * unit  # a digit or dash is taller or wider than this; speckle is not
 
-    def read(box):
+    def read(box, boxes=()):
         x0, y0, x1, y1 = (int(v) for v in box)
         m = int(2.5 * unit)
         x0, y0, x1, y1 = x0 + m, y0 + m, x1 - m, y1 - m
@@ -36,7 +38,16 @@ def _cell_reader(gray, ink, unit: float):
         marks = [stats[i] for i in range(1, n) if max(stats[i][2], stats[i][3]) >= min_mark]
         if not marks:
             return None
-        if len(marks) == 1 and marks[0][3] <= 2.5 * unit and marks[0][2] >= 2.5 * marks[0][3]:
+        if boxes:
+            g = 2 * unit
+            loose = [s for s in marks if not any(b.x0 - g <= x0 + s[0] + s[2] / 2 <= b.x1 + g
+                                                and b.y0 - g <= y0 + s[1] + s[3] / 2 <= b.y1 + g for b in boxes)]
+            if not loose:
+                return None
+            height = max(b.y1 - b.y0 for b in boxes)
+            if max(s[1] + s[3] for s in marks) - min(s[1] for s in marks) > 1.6 * height:
+                return None  # several lines: leave the detector's reading
+        elif len(marks) == 1 and marks[0][3] <= 2.5 * unit and marks[0][2] >= 2.5 * marks[0][3]:
             return "—", DASH_CONFIDENCE
         mx0 = min(s[0] for s in marks) + x0
         my0 = min(s[1] for s in marks) + y0
@@ -48,7 +59,27 @@ def _cell_reader(gray, ink, unit: float):
         result, _ = engine()(np.ascontiguousarray(crop), use_det=False, use_cls=False)
         if result and str(result[0][0]).strip():
             return str(result[0][0]).strip(), round(float(result[0][1]), 4)
-        return "", 0.0
+        return ("", 0.0) if not boxes else None
+
+    def dots(box) -> list[float]:
+        """x of each printed point (a round mark a period's size, low on the line) in a cell;
+        dust is smaller, digits taller."""
+        x0, y0, x1, y1 = (int(v) for v in box)
+        m = int(2.5 * unit)
+        x0, y0, x1, y1 = x0 + m, y0 + m, x1 - m, y1 - m
+        if x1 <= x0 or y1 <= y0:
+            return []
+        n, _, stats, _ = cv2.connectedComponentsWithStats(raw_ink[y0:y1, x0:x1], connectivity=8)
+        comps = [stats[i] for i in range(1, n)]
+        tall = [s for s in comps if s[3] >= min_mark]
+        if not tall:
+            return []
+        base = max(s[1] + s[3] for s in tall)
+        top = min(s[1] for s in tall)
+        return [x0 + s[0] + s[2] / 2 for s in comps
+                if 1.2 * unit <= s[2] <= 3.2 * unit and 1.2 * unit <= s[3] <= 3.2 * unit
+                and s[4] >= (1.1 * unit) ** 2 and s[1] + s[3] / 2 >= top + 0.6 * (base - top)]
+    read.dots = dots
     return read
 
 
@@ -68,7 +99,10 @@ def ocr_page(page: PageImage) -> tuple[list[Block], dict]:
     grids = find_grids(gray, unit)
     ink = binarise(gray)
     horiz, vert = rule_masks(ink, unit)
-    ink = cv2.morphologyEx(ink & ~(horiz | vert), cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))
+    raw_ink = ink & ~(horiz | vert)
+    # ink off the rules; strokes broken by a low-dpi scan closed up (a thin dash in pieces)
+    ink = cv2.morphologyEx(ink & ~(horiz | vert), cv2.MORPH_CLOSE,
+                           cv2.getStructuringElement(cv2.MORPH_RECT, (int(2 * unit) | 1, 3)))
     t1 = time.perf_counter()
     boxes = recognise(gray)
     t2 = time.perf_counter()
@@ -79,7 +113,7 @@ def ocr_page(page: PageImage) -> tuple[list[Block], dict]:
             return tuple(round(v, 1) for v in box)
         return tuple(round(v / scale, 2) for v in box)
 
-    blocks = page_blocks(grids, boxes, page.no, to_pt, _cell_reader(gray, ink, unit))
+    blocks = page_blocks(grids, boxes, page.no, to_pt, _cell_reader(gray, ink, raw_ink, unit))
     info = {"page": page.no, "skew_deg": -angle, "tables": len(grids), "boxes": len(boxes),
             "layout_s": round(t1 - t0, 2), "recognise_s": round(t2 - t1, 2)}
     return blocks, info
