@@ -95,3 +95,71 @@ def test_corrupt_and_encrypted_pdf_raise_extractor_errors():
     with pytest.raises(ExtractorError) as info:
         read_pdf(buf.getvalue(), source="locked.pdf")
     assert "\n" not in str(info.value)
+
+
+def _expected(name: str) -> dict:
+    return {(c["table"], c["row"], c["column"]): c for c in
+            json.loads((PDF / f"{name}.expected.json").read_text())["cells"]}
+
+
+REQ_COLS = ["natural_person", "commercial_enterprise", "research_institution", "social_welfare_org",
+            "legal_service_org", "other_org", "total"]
+
+
+@pytest.mark.parametrize("name", ["chromium_partial_rules", "chromium_three_line"])
+def test_rule_less_columns_keep_blank_cells_in_place(name):
+    """Columns inferred from number positions and header cells: every requests row has seven
+    value cells, blanks where the truth is blank, under the header cell that names them."""
+    exp = _expected(name)
+    t3 = [t for t in _tables(_read(name)) if "勾稽关系" in t.text()][0]
+    row = _row(t3, "一、本年新收政府信息公开申请")
+    want = ["" if exp[("requests", "new_requests", c)]["state"] == "blank" else
+            str(exp[("requests", "new_requests", c)]["value"]) for c in REQ_COLS]
+    assert row[-7:] == want
+    head = next(r for r in range(t3.n_rows) if any(c is not None and c.text == "其他" for c in t3.grid[r]))
+    data = next(r for r in range(t3.n_rows) if "一、本年新收" in (t3.grid[r][0].text.replace("\n", "")))
+    assert [c.text.replace("\n", "") for c in t3.grid[head][-7:]][1:] == ["商业企业", "科研机构", "社会公益组织",
+                                                                         "法律服务机构", "其他", "总计"]
+    assert t3.grid[head][-7].text == "自然人" and t3.n_cols == len(t3.grid[data])
+
+
+@pytest.mark.parametrize("name", ["chromium_three_line", "chromium_typical_three_line"])
+def test_wrapped_labels_stay_one_row(name):
+    """A label wrapped over several lines, its numbers on the first or the middle line, is one
+    row with its numbers; the rows above and below keep theirs."""
+    exp = _expected(name)
+    tables = [t for t in _tables(_read(name)) if "勾稽关系" in t.text() or t.provenance.page > 1]
+    for key, label in [("denied_prohibited_by_law", "2.其他法律行政法规禁止公开"),
+                       ("other_unpaid_fees", "2.申请人逾期未按收费通知要求缴纳费用")]:
+        found = None
+        for t in tables:
+            for r in range(t.n_rows):
+                cells = t.distinct_row(r)
+                if any(label in c.text.replace("\n", "") for c in cells):
+                    found = [c.text for c in cells][-7:]
+        want = ["" if exp[("requests", key, c)]["state"] == "blank" else str(exp[("requests", key, c)]["value"])
+                for c in REQ_COLS]
+        assert found == want, (key, found, want)
+
+
+def test_pdfminer_fallback_reads_the_same(monkeypatch):
+    """Pages pdfium cannot serve go through pdfminer: forcing that path gives the same values."""
+    import extractor
+    from extractor.readers import pdf_pdfium
+    fast = extractor.extract(PDF / "chromium_three_line.pdf")
+    monkeypatch.setattr(pdf_pdfium, "scan", lambda data: None)
+    slow = extractor.extract(PDF / "chromium_three_line.pdf")
+    key = lambda c: (c["table"], c["row"], c["column"])  # noqa: E731
+    assert [(key(c), c["value"], c["state"]) for c in slow.cells] == [(key(c), c["value"], c["state"]) for c in fast.cells]
+    assert sum(1 for c in slow.cells if c["state"] == "number") > 150
+
+
+def test_upright_pdf_is_read_without_pdfminer(monkeypatch):
+    """Speed: an upright report is read from pdfium alone; pdfminer is never opened."""
+    from extractor.readers import pdf as pdf_mod
+
+    def boom(data, name):
+        raise AssertionError("pdfminer opened")
+    monkeypatch.setattr(pdf_mod, "_open", boom)
+    doc = _read("rotated_pages")
+    assert len([t for t in _tables(doc) if "第二十条" in t.text()]) == 1

@@ -161,24 +161,45 @@ def infer_rows(top: float, bottom: float, boxes: list[Box], value_x: float) -> l
         if x.numeric and x.x0 >= value_x - 1:
             t, btm = anchors.get(x.line, [x.top, x.bottom])
             anchors[x.line] = [min(t, x.top), max(btm, x.bottom)]
-    if not anchors:
-        return []
-    fixed = list(anchors.values())
+    fixed = sorted(anchors.values())
     seeds = [list(v) for v in fixed]
     extra: list[list[float]] = []
+    # the row label of each number line: the rightmost text block touching that line alone
+    leaf: dict[int, tuple[float, float, float]] = {}
     for blk in text_blocks(band):
         t, btm = min(x.top for x in blk), max(x.bottom for x in blk)
         hit = [i for i, s in enumerate(fixed) if s[0] < btm and t < s[1]]
         if len(hit) == 1:
-            s = seeds[hit[0]]
-            s[0], s[1] = min(s[0], t), max(s[1], btm)
+            x0 = min(x.x0 for x in blk)
+            if hit[0] not in leaf or x0 > leaf[hit[0]][0]:
+                leaf[hit[0]] = (x0, t, btm)
         elif not hit:
             extra.append([t, btm])
-    rows = sorted(seeds + extra)
-    merged: list[list[float]] = []
-    for r in rows:
-        if merged and r[0] < merged[-1][1] - 0.5:
-            merged[-1][1] = max(merged[-1][1], r[1])
+    # a text block spanning two or more separate header lines (a rowspan header cell) is no row
+    def over(p: list[float], q: list[float]) -> bool:
+        return p[0] < q[1] - 0.5 and q[0] < p[1] - 0.5
+
+    spanning = [e for e in extra if sum(1 for o in extra if o is not e and o[1] - o[0] < e[1] - e[0] and over(e, o)) >= 2
+                and any(over(e, o) and over(e, o2) and not over(o, o2) for o in extra for o2 in extra
+                        if o is not e and o2 is not e)]
+    extra = [e for e in extra if not any(e is x for x in spanning)]
+    for i, (_, t, btm) in leaf.items():
+        seeds[i][0], seeds[i][1] = min(seeds[i][0], t), max(seeds[i][1], btm)
+    # extra rows (headers, blank rows) join what they overlap; number lines stay rows of their own
+    rows = [(s, f) for s, f in zip(seeds, fixed)] + [(e, None) for e in extra]
+    rows.sort(key=lambda r: r[0][0])
+    merged: list[list] = []  # [top, bottom, the number line's (top, bottom) or None]
+    for (t, btm), line in rows:
+        if merged and t < merged[-1][1] - 0.5 and not (line and merged[-1][2]):
+            m = merged[-1]
+            m[1] = max(m[1], btm)
+            m[2] = m[2] or line
         else:
-            merged.append(list(r))
-    return [(p[1] + q[0]) / 2 for p, q in zip(merged, merged[1:])]
+            merged.append([t, btm, line])
+    out = []
+    for p, q in zip(merged, merged[1:]):
+        if p[1] <= q[0] + 0.5 or not (p[2] and q[2]):
+            out.append((p[1] + q[0]) / 2)
+        else:  # two number lines whose labels overlap: halfway between the lines themselves
+            out.append((p[2][1] + q[2][0]) / 2)
+    return out

@@ -230,7 +230,8 @@ def _column_bounds(region, boxes: list[Box], segs: Segs, prev_bounds: list[float
     return sorted(set(bounds + new)), set(new), value_bounds
 
 
-def _row_bounds(region, lines: list[Line], boxes: list[Box], segs: Segs, first_value_x: float):
+def _row_bounds(region, lines: list[Line], boxes: list[Box], segs: Segs, first_value_x: float,
+                header_rows: bool = False):
     """Row boundaries: the horizontal rules, plus boundaries inferred from text blocks in every
     band between rules that holds two or more lines of numbers."""
     x0, top, x1, bottom = region
@@ -242,7 +243,9 @@ def _row_bounds(region, lines: list[Line], boxes: list[Box], segs: Segs, first_v
     for a, b in zip(bounds, bounds[1:]):
         anchors = {x.line for x in boxes if x.numeric and x.x0 >= first_value_x - 1
                    and a <= (x.top + x.bottom) / 2 <= b}
-        if len(anchors) >= 2:
+        # a band of two or more number lines; in a table drawn without column rules, also a
+        # band of header lines (a three-line table's header has no rules between its rows)
+        if len(anchors) >= 2 or (header_rows and not anchors):
             inferred += [y for y in infer_rows(a, b, boxes, first_value_x) if a + 1 < y < b - 1]
     return sorted(bounds + inferred), set(inferred)
 
@@ -265,7 +268,7 @@ def build_table(region, chars: list[dict], segs: Segs, page_no: int, prev_bounds
     xs, x_inf, value_bounds = _column_bounds(region, boxes, segs, prev_bounds)
     num_x0 = [x.x0 for x in boxes if x.numeric]
     first_value_x = min(num_x0) if num_x0 else region[2]
-    ys, y_inf = _row_bounds(region, lines, boxes, segs, first_value_x)
+    ys, y_inf = _row_bounds(region, lines, boxes, segs, first_value_x, header_rows=bool(x_inf))
     nr, nc = len(ys) - 1, len(xs) - 1
     value_x = value_bounds[0] if value_bounds else first_value_x - 3
     value_start = next((c for c in range(nc) if xs[c] >= value_x - 0.5), nc)
@@ -298,13 +301,19 @@ def build_table(region, chars: list[dict], segs: Segs, page_no: int, prev_bounds
     # covers several inferred columns takes that span
     header_groups: dict[int, int] = {}
     parent_spans: list[tuple[int, int]] = []
+    head_lines: list[Line] = []  # the lines of the header rows above the current data rows
+    head_open = False
+    kinds: list[str] = []
     fully_ruled = not x_inf
     for r in range(nr):
         row_chars = [ch for c in range(nc) for ch in slot_chars.get((r, c), [])]
         row_lines = make_lines(row_chars) if row_chars else []
         is_data = any(is_numeric_chunk(ck) for ln in row_lines for ck in ln.chunks)
+        kinds.append("data" if is_data else "head" if row_lines else "empty")
         if row_lines and not is_data:
-            header_groups = _claims(row_lines, xs, x_inf, value_start)
+            head_lines = (head_lines if head_open else []) + row_lines
+            head_open = True
+            header_groups = _claims(sorted(head_lines, key=lambda ln: ln.top), xs, x_inf, value_start)
             spans = _header_spans(row_lines, boxes, segs, xs, x_inf, parent_spans)
             for i, j in spans:
                 for c in range(i, j):
@@ -312,6 +321,7 @@ def build_table(region, chars: list[dict], segs: Segs, page_no: int, prev_bounds
             parent_spans += spans
         elif is_data:
             parent_spans = []
+            head_open = False
         for c in range(nc - 1):
             x = xs[c + 1]
             crossing = any(_mid(ck[0]) < x < _mid(ck[-1]) for ln in row_lines
@@ -333,6 +343,16 @@ def build_table(region, chars: list[dict], segs: Segs, page_no: int, prev_bounds
         for c in range(nc):
             if xs[c] in ruled_x and xs[c + 1] in ruled_x and not _covered_h(segs, y, xs[c], xs[c + 1]):
                 union(r * nc + c, (r + 1) * nc + c)
+    # in a header drawn without column rules, an empty slot under a header cell is that cell
+    # (a rowspan): 自然人 and 总计 over the two header rows beside 法人或其他组织's subdivisions
+    if x_inf:
+        filled = {find(r * nc + c) for (r, c), chs in slot_chars.items() if chs}
+        for r in range(1, nr):
+            if kinds[r] == "head" and kinds[r - 1] == "head":
+                for c in range(nc):
+                    if find(r * nc + c) not in filled and find((r - 1) * nc + c) in filled:
+                        union(r * nc + c, (r - 1) * nc + c)
+                        filled.add(find(r * nc + c))
     # a text block (a wrapped or group label) across inferred row boundaries is one cell
     for blk in text_blocks(boxes):
         rows = sorted({row_of((x.top + x.bottom) / 2) for x in blk})
