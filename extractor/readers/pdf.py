@@ -1,9 +1,12 @@
-"""PDF reader: pdfplumber text layer -> the shared document model (paragraphs and table grids).
+"""PDF reader: a PDF's text layer -> the shared document model (paragraphs and table grids).
 
-Each page is laid out once. Tables are analysed only on the pages that hold parts 二–四 (found
-by the schema's table markers) and the page after each; other pages give paragraphs. Pages whose
-text layer is missing or garbled are detected, and a report whose table pages are all unusable
-raises ``NoTextLayerError`` rather than yield numbers from garbage.
+Every page is read once, by pdfium (chars and ruling paths, in C; ``pdf_pdfium``); only a page
+pdfium cannot serve (text not upright, form XObjects, an offset media box) is laid out by
+pdfminer through pdfplumber. Tables are analysed only on the pages that hold parts 二–四 (found
+by the schema's table markers) and the pages after them that go on with rows of numbers; other
+pages give paragraphs. Pages whose text layer is missing or garbled are detected, and a report
+whose table pages are all unusable raises ``NoTextLayerError`` rather than yield numbers from
+garbage.
 """
 
 from __future__ import annotations
