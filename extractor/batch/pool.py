@@ -90,10 +90,9 @@ class LocalPool:
         self.slots = [self._start() for _ in range(n)]
         try:
             while True:
-                for slot in self.slots:
-                    if slot.job is None and queue:
-                        slot.job, slot.started = queue.popleft(), time.monotonic()
-                        slot.conn.send(slot.job)
+                for i in range(len(self.slots)):
+                    if self.slots[i].job is None and queue:
+                        self._dispatch(i, queue)
                 busy = [s for s in self.slots if s.job is not None]
                 if not busy:
                     return
@@ -121,6 +120,21 @@ class LocalPool:
                         on_result(key, name, timeout_rows(name, self.timeout))
         finally:
             self.close()
+
+    def _dispatch(self, i: int, queue: deque) -> None:
+        """Send the next job to idle worker ``i``; a worker found dead is replaced first."""
+        job = queue.popleft()
+        for _ in range(2):
+            slot = self.slots[i]
+            try:
+                slot.conn.send(job)
+            except OSError:  # it died while idle: a fresh one takes the job
+                self._replace(i, kill=True)
+                continue
+            slot.job, slot.started = job, time.monotonic()
+            return
+        queue.appendleft(job)
+        raise RuntimeError("worker processes die as soon as they start")
 
     def _replace(self, i: int, kill: bool) -> None:
         self._stop(self.slots[i], kill)
