@@ -28,7 +28,8 @@ DEFAULT = sorted(p for p in (ROOT / "fixtures" / "ocr").iterdir() if p.suffix in
 
 def _flagged(report, cell: dict) -> bool:
     t, r, c = cell["table"], cell["row"], cell["column"]
-    return (cell["value"] is None or (cell.get("confidence") or 1.0) < LOW_CONFIDENCE
+    conf = cell.get("confidence")
+    return (cell["value"] is None or (conf is not None and conf < LOW_CONFIDENCE)
             or any(w.startswith("likely misread: ") and f" {t}.{r}.{c} " in w for w in report.warnings)
             or any(ch.status == "fail" and ch.check.startswith(t + ".") and ch.key in (r, c) for ch in report.checks))
 

@@ -207,3 +207,30 @@ def test_grid_merged_cells_and_deskew() -> None:
     assert (1, 0, 3, 1) in cells and (0, 1, 1, 3) in cells
     assert len(g.cells) == 16 - 1 - 1
     assert g.at[1][0] == g.at[2][0] and g.at[0][1] == g.at[0][2] and g.at[0][0] != g.at[0][1]
+
+
+@needs_ocr
+@pytest.mark.skipif(not os.environ.get("OCR_FULL"), reason="reads two more pages: set OCR_FULL=1")
+def test_images_of_one_article_are_pages_in_order() -> None:
+    """The images an images_only article page was fetched with: one Document, pages in order."""
+    import io
+
+    from PIL import Image
+
+    from extractor.api import extract_document
+    from extractor.ocr import read_images
+    tall = Image.open(OCR_DIR / "report_2019_long_image.png").convert("L")
+    half = tall.height // 2
+    parts = []
+    for box in ((0, 0, tall.width, half), (0, half, tall.width, tall.height)):
+        buf = io.BytesIO()
+        tall.crop(box).save(buf, format="PNG")
+        parts.append(buf.getvalue())
+    doc = read_images(parts, source="https://example.gov.cn/art/2020/1/20/art_1.html")
+    assert doc.meta["ocr"] and doc.meta["ocr_pages"] == [1, 2] and doc.format == "image"
+    report = extract_document(doc, source="https://example.gov.cn/art/2020/1/20/art_1.html")
+    expected = json.loads((OCR_DIR / "report_2019_long_image.ocr-expected.json").read_text(encoding="utf-8"))
+    want = {_address(c): (c["value"], c["state"]) for c in expected["cells"]}
+    got = {_address(c): (c["value"], c["state"]) for c in report.cells}
+    right = sum(1 for a, v in want.items() if got.get(a) == v)
+    assert right >= 0.99 * len(want)

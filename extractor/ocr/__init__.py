@@ -51,3 +51,13 @@ def read_image(data: bytes, *, source: str | None = None):
         raise missing_extra(name, image=True)
     from .reader import read_image_ocr
     return read_image_ocr(data, name)
+
+
+def read_images(images: list[bytes], *, source: str | None = None):
+    """OCR the page images of one report, in order (an article page the fetcher recorded as
+    ``images_only``) into one ``Document``; pass it to ``extractor.api.extract_document``."""
+    name = source or "input"
+    if not ocr_available():
+        raise missing_extra(name, image=True)
+    from .reader import read_images_ocr
+    return read_images_ocr(images, name)

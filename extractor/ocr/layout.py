@@ -108,7 +108,9 @@ def to_table(grid: Grid, boxes: list[Box], page: int, to_pt, fallback) -> Table:
     made: list[Cell] = []
     for gc in grid.cells:
         lines = _lines(gc.boxes)
-        text = "\n".join(clean_cell_text(_join(ln)) for ln in lines)
+        text = "\n".join(_join(ln) for ln in lines)
+        if len(lines) == 1:  # a value cell's one line: dashes, look-alikes, stray marks
+            text = clean_cell_text(text)
         if gc.boxes:
             conf = min(b.score for b in gc.boxes)
             if len(lines) == 1 and _numeric(text):  # digits the detector left out of its box?

@@ -35,7 +35,10 @@ def _cell_reader(gray, ink, raw_ink, unit: float):
         if x1 <= x0 or y1 <= y0:
             return None
         n, _, stats, _ = cv2.connectedComponentsWithStats(ink[y0:y1, x0:x1], connectivity=8)
-        marks = [stats[i] for i in range(1, n) if max(stats[i][2], stats[i][3]) >= min_mark]
+        w, h = x1 - x0, y1 - y0
+        marks = [st for st in (stats[i] for i in range(1, n)) if max(st[2], st[3]) >= min_mark
+                 and not (st[2] >= 0.6 * w and st[3] <= 2 * unit)  # a rule's ragged edge
+                 and not (st[3] >= 0.6 * h and st[2] <= 2 * unit)]
         if not marks:
             return None
         if boxes:
@@ -99,10 +102,12 @@ def ocr_page(page: PageImage) -> tuple[list[Block], dict]:
     grids = find_grids(gray, unit)
     ink = binarise(gray)
     horiz, vert = rule_masks(ink, unit)
-    raw_ink = ink & ~(horiz | vert)
-    # ink off the rules; strokes broken by a low-dpi scan closed up (a thin dash in pieces)
-    ink = cv2.morphologyEx(ink & ~(horiz | vert), cv2.MORPH_CLOSE,
-                           cv2.getStructuringElement(cv2.MORPH_RECT, (int(2 * unit) | 1, 3)))
+    rules = cv2.dilate(horiz | vert, cv2.getStructuringElement(cv2.MORPH_RECT, (int(unit) | 1, int(unit) | 1)))
+    raw_ink = ink & ~rules
+    # ink off the rules (and their ragged edges), speckle dropped, strokes broken by a low-dpi
+    # scan closed up (a thin dash in pieces)
+    ink = cv2.morphologyEx(raw_ink, cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))
+    ink = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (int(2 * unit) | 1, 3)))
     t1 = time.perf_counter()
     boxes = recognise(gray)
     t2 = time.perf_counter()
@@ -173,3 +178,13 @@ def read_pdf_ocr(data: bytes, name: str) -> Document:
 def read_image_ocr(data: bytes, name: str) -> Document:
     """OCR an image file, each frame one page."""
     return _document(image_pages(data, name), name, "px", "image")
+
+
+def read_images_ocr(images: list[bytes], name: str) -> Document:
+    """OCR several image files as the consecutive pages of one report."""
+    pages: list[PageImage] = []
+    for k, data in enumerate(images, 1):
+        for p in image_pages(data, f"{name} (image {k})"):
+            p.no = len(pages) + 1
+            pages.append(p)
+    return _document(pages, name, "px", "image")
