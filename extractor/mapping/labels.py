@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 # Kangxi radicals and CJK radical supplement forms some PDF producers emit for common
 # ideographs (NFKC maps the Kangxi block, not all supplement forms), plus the traditional
@@ -34,6 +35,7 @@ def nfkc(text: str) -> str:
     return unicodedata.normalize("NFKC", text).translate(_CHAR_MAP)
 
 
+@lru_cache(maxsize=65536)
 def normalise(text: str) -> str:
     """Comparable form of a label: numbering, spaces and punctuation removed.
 

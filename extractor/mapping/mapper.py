@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from ..model import Cell, Document, Provenance, Table
 from ..schema import (APPLICANT_COLUMNS, SUBTOTAL_LABEL, TEMPLATES, Column, Row, TableSpec,
@@ -76,8 +77,10 @@ def detect_template(doc: Document, year: int | None) -> tuple[str | None, list[s
 
 # --- row matching -----------------------------------------------------------------------------
 
-def _keys(row: Row) -> list[str]:
-    return [k for k in {normalise(row.label), *(normalise(a) for a in row.aliases)} if k]
+@lru_cache(maxsize=None)
+def _keys(row: Row) -> tuple[str, ...]:
+    """The normalised label and aliases of a schema row (computed once per row)."""
+    return tuple(sorted(k for k in {normalise(row.label), *(normalise(a) for a in row.aliases)} if k))
 
 
 def match_row(spec: TableSpec, label_keys: list[str]) -> Row | None:
