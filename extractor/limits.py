@@ -25,6 +25,8 @@ class Limits:
     max_docx_bytes: int = 200 * MB  # total declared uncompressed size of a .docx package (zip bomb)
     max_docx_entries: int = 10_000  # parts in a .docx package
     max_html_depth: int = 400  # element nesting in an HTML page
+    max_text_bytes: int = 20 * MB  # a text or HTML input (decoded whole, then split into lines/elements)
+    max_blocks: int = 100_000  # paragraphs + tables of one document (a long report has ~2,000)
     max_table_cells: int = 250_000  # grid positions of one table after spans are expanded
     max_cell_chars: int = 20_000  # text of one table cell; longer text is cut and flagged
     timeout_s: float = 120.0  # seconds one file may take in a batch run

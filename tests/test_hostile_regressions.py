@@ -49,3 +49,37 @@ def test_fuzz_pdf_page_count_beyond_kids_is_a_damaged_pdf() -> None:
     with pytest.raises(ExtractorError) as info:
         read_document(data, source="c.pdf")
     assert str(info.value).startswith("c.pdf: ") and "\n" not in str(info.value)
+
+
+def test_many_siblings_are_read_in_linear_time() -> None:
+    # Element paths numbered siblings with find_all per element: 20,000 cells in one row took
+    # minutes (quadratic); 200,000 paragraphs never finished. Now one pass per parent.
+    import time
+
+    from extractor.limits import Limits
+
+    row = ("<html><body><table><tr>" + "<td>1</td>" * 20_000 + "</tr></table></body></html>").encode()
+    started = time.monotonic()
+    doc = read_document(row, source="wide.html")
+    assert time.monotonic() - started < 20
+    table = next(doc.tables())
+    assert table.n_cols == 20_000 and table.grid[0][-1].provenance.path == "/html/body/table/tr/td[20000]"
+    paras = ("<html><body>" + "<p>段</p>" * 3000 + "</body></html>").encode()
+    doc = read_document(paras, source="p.html", limits=Limits(max_blocks=5000))
+    assert len(doc.blocks) == 3000 and doc.blocks[-1].provenance.path == "/html/body/p[3000]"
+
+
+def test_block_and_text_size_limits() -> None:
+    from extractor.errors import LimitExceededError
+    from extractor.limits import Limits
+
+    with pytest.raises(LimitExceededError, match=r"^p\.html: over 100 paragraphs and tables$"):
+        read_document(("<html><body>" + "<p>段</p>" * 200 + "</body></html>").encode(), source="p.html",
+                      limits=Limits(max_blocks=100))
+    with pytest.raises(LimitExceededError, match=r"^l\.txt: over 100 paragraphs and tables$"):
+        read_document("政府信息公开\n".encode() * 200, source="l.txt", limits=Limits(max_blocks=100))
+    with pytest.raises(LimitExceededError, match=r"^l\.txt: text file is 3800 bytes, over the 1000-byte limit for text$"):
+        read_document("政府信息公开\n".encode() * 200, source="l.txt", limits=Limits(max_text_bytes=1000))
+    with pytest.raises(LimitExceededError, match=r"^p\.html: HTML file is \d+ bytes, over the 1000-byte limit for HTML$"):
+        read_document(("<html><body>" + "<p>段</p>" * 200 + "</body></html>").encode(), source="p.html",
+                      limits=Limits(max_text_bytes=1000))

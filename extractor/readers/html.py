@@ -35,13 +35,16 @@ def read_html(data: bytes, *, source: str | None = None, encoding: str | None = 
               limits: Limits | None = None) -> Document:
     """Read an HTML page into paragraphs and table grids, within ``limits`` (nesting depth)."""
     limits = resolve(limits)
+    if len(data) > limits.max_text_bytes:
+        raise LimitExceededError(f"{source or 'input'}: HTML file is {len(data)} bytes, over the "
+                                 f"{limits.max_text_bytes}-byte limit for HTML")
     text, enc = decode_bytes(data, declared=encoding, sniff_html=True)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         soup = BeautifulSoup(text, "lxml")
     title_tag = soup.find("title")
     title = _clean(title_tag.get_text()) if title_tag else None
-    walker = _Walker(limits.max_html_depth, source or "input", limits.max_table_cells)
+    walker = _Walker(limits.max_html_depth, source or "input", limits.max_table_cells, limits.max_blocks)
     root = soup.body or soup
     walker.walk(root, depth=0)
     walker.flush()
@@ -52,16 +55,28 @@ def _clean(s: str) -> str:
     return _SPACES.sub(" ", s).strip()
 
 
-def _path(tag: Tag) -> str:
-    """An XPath-like path to ``tag``, e.g. /html/body/div[2]/table[1]/tr[3]/td[2]."""
+def _path(tag: Tag, cache: dict | None = None) -> str:
+    """An XPath-like path to ``tag``, e.g. /html/body/div[2]/table[1]/tr[3]/td[2].
+
+    ``cache`` (one per page) holds each parent's child numbering, computed once: without it a
+    page of 200,000 sibling paragraphs took quadratic time."""
+    cache = {} if cache is None else cache
     parts = []
     node = tag
     while node is not None and isinstance(node, Tag) and node.name != "[document]":
         parent = node.parent
         if parent is not None:
-            same = [c for c in parent.find_all(node.name, recursive=False)]
-            idx = next((k for k, c in enumerate(same, 1) if c is node), 1)
-            parts.append(f"{node.name}[{idx}]" if len(same) > 1 else node.name)
+            numbering = cache.get(id(parent))
+            if numbering is None:
+                numbering, counts = {}, {}
+                for c in parent.children:
+                    if isinstance(c, Tag):
+                        counts[c.name] = counts.get(c.name, 0) + 1
+                        numbering[id(c)] = (c.name, counts[c.name])
+                numbering = {k: (idx, counts[name]) for k, (name, idx) in numbering.items()}
+                cache[id(parent)] = numbering
+            idx, same = numbering.get(id(node), (1, 1))
+            parts.append(f"{node.name}[{idx}]" if same > 1 else node.name)
         else:
             parts.append(node.name)
         node = parent
@@ -70,8 +85,9 @@ def _path(tag: Tag) -> str:
 
 class _Walker:
     def __init__(self, max_depth: int = MAX_DEPTH, name: str = "input",
-                 max_cells: int = DEFAULT_LIMITS.max_table_cells) -> None:
-        self.max_depth, self.name, self.max_cells = max_depth, name, max_cells
+                 max_cells: int = DEFAULT_LIMITS.max_table_cells, max_blocks: int = DEFAULT_LIMITS.max_blocks) -> None:
+        self.max_depth, self.name, self.max_cells, self.max_blocks = max_depth, name, max_cells, max_blocks
+        self.paths: dict = {}  # _path's numbering cache for this page
         self.blocks: list = []
         self.buf: list[str] = []
         self.buf_tag: Tag | None = None
@@ -79,8 +95,11 @@ class _Walker:
     def flush(self) -> None:
         text = _clean("".join(self.buf))
         if text:
-            prov = Provenance(path=_path(self.buf_tag) if self.buf_tag is not None else None, source="html")
+            prov = Provenance(path=_path(self.buf_tag, self.paths) if self.buf_tag is not None else None,
+                              source="html")
             self.blocks.append(Paragraph(text, prov))
+            if len(self.blocks) > self.max_blocks:
+                raise LimitExceededError(f"{self.name}: over {self.max_blocks} paragraphs and tables")
         self.buf = []
         self.buf_tag = None
 
@@ -165,7 +184,7 @@ def _table(tag: Tag, limits: "_Walker", depth: int) -> Table | None:
     for tr in tag.find_all("tr"):
         cells = []
         for td in tr.find_all(["td", "th"], recursive=False):
-            cells.append(Cell(_cell_text(td, limits, depth + 3), Provenance(path=_path(td), source="html"),
+            cells.append(Cell(_cell_text(td, limits, depth + 3), Provenance(path=_path(td, limits.paths), source="html"),
                               rowspan=_span(td, "rowspan"), colspan=_span(td, "colspan")))
         rows.append(cells)
     rows = [r for r in rows if r] or []
@@ -175,6 +194,6 @@ def _table(tag: Tag, limits: "_Walker", depth: int) -> Table | None:
     # checked before expanding: a few hundred cells with colspan/rowspan 500 would ask for ~10^8.
     width = max(sum(c.colspan for c in r) for r in rows) + sum(c.colspan for r in rows for c in r if c.rowspan > 1)
     if width * len(rows) > limits.max_cells:
-        raise LimitExceededError(f"{limits.name}: HTML table {_path(tag)} could span up to {len(rows)} x {width} "
+        raise LimitExceededError(f"{limits.name}: HTML table {_path(tag, limits.paths)} could span up to {len(rows)} x {width} "
                                  f"cells (limit {limits.max_cells})")
-    return Table(grid=expand_spans(rows), provenance=Provenance(path=_path(tag), source="html"), aligned=True)
+    return Table(grid=expand_spans(rows), provenance=Provenance(path=_path(tag, limits.paths), source="html"), aligned=True)

@@ -23,7 +23,11 @@ _NUMBER_LINE = re.compile(r"^[-+—－/／无]?[\d０-９.,，]*$")
 def read_text(data: bytes, *, source: str | None = None, encoding: str | None = None,
               limits: Limits | None = None) -> Document:
     """Read flattened text into paragraphs and '|' tables (each table's grid within the cell limit)."""
-    max_cells = resolve(limits).max_table_cells
+    limits = resolve(limits)
+    max_cells = limits.max_table_cells
+    if len(data) > limits.max_text_bytes:
+        raise LimitExceededError(f"{source or 'input'}: text file is {len(data)} bytes, over the "
+                                 f"{limits.max_text_bytes}-byte limit for text")
     text, enc = decode_bytes(data, declared=encoding)
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     blocks: list = []
@@ -34,6 +38,8 @@ def read_text(data: bytes, *, source: str | None = None, encoding: str | None = 
         if not line:
             i += 1
             continue
+        if len(blocks) >= limits.max_blocks:
+            raise LimitExceededError(f"{source or 'input'}: over {limits.max_blocks} paragraphs and tables")
         if line == "|":
             table, i = _read_vertical_table(lines, i, max_cells, source)
             blocks.append(table)
