@@ -75,6 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--corpus", type=Path, default=HERE / "corpus", help="working corpus (seeds + finds)")
     ap.add_argument("--artifacts", type=Path, default=HERE / "artifacts", help="where findings are saved")
     ap.add_argument("--rss-mb", type=int, default=2048, help="memory limit per target process")
+    ap.add_argument("--max-len", type=int, default=None, help="largest input libFuzzer generates (bytes)")
     ap.add_argument("--fresh", action="store_true", help="start from the seeds in a temporary corpus")
     ap.add_argument("--log-dir", type=Path, default=None, help="keep each target's full libFuzzer log here")
     args = ap.parse_args(argv)
@@ -83,7 +84,8 @@ def main(argv: list[str] | None = None) -> int:
     corpus = Path(tempfile.mkdtemp(prefix="fuzz-corpus-")) if args.fresh else args.corpus
 
     def one(t: str) -> Outcome:
-        out = fuzz(t, seconds, corpus=corpus, artifacts=args.artifacts, rss_mb=args.rss_mb)
+        extra = [f"-max_len={args.max_len}"] if args.max_len else []
+        out = fuzz(t, seconds, corpus=corpus, artifacts=args.artifacts, rss_mb=args.rss_mb, extra=extra)
         if args.log_dir:
             args.log_dir.mkdir(parents=True, exist_ok=True)
             (args.log_dir / f"{t}.log").write_text(out.log)
