@@ -11,6 +11,7 @@ from .engine import Box
 from .grid import Grid
 
 BLANK_CONFIDENCE = 1.0  # an empty cell with no ink: nothing to misread
+UNSURE_GLYPH = 0.6  # a lone non-digit read this unsurely in a cell is looked at again
 
 
 def _lines(boxes: list[Box]) -> list[list[Box]]:
@@ -119,6 +120,10 @@ def to_table(grid: Grid, boxes: list[Box], page: int, to_pt, fallback) -> Table:
                     text, conf = clean_cell_text(again[0]), min(again[1], conf)
                 if "." in text and hasattr(fallback, "dots"):
                     text = _printed_points(text, lines[0], fallback.dots(gc.box))
+            elif len(lines) == 1 and len(text) == 1 and conf < UNSURE_GLYPH:  # '国' for a boxed-in 1?
+                again = fallback(gc.box)
+                if again and again[0] and (_numeric(clean_cell_text(again[0])) or clean_cell_text(again[0]) == "—"):
+                    text, conf = clean_cell_text(again[0]), min(again[1], conf)
         else:  # nothing detected: blank, or a mark the detector missed (a lone 1, a dash)
             text, conf = fallback(gc.box) or ("", BLANK_CONFIDENCE)
             text = clean_cell_text(text) if text else text

@@ -17,7 +17,7 @@ LOW_CONFIDENCE = 0.9
 DASH_CONFIDENCE = 0.95  # a lone flat stroke in a cell, recognised by its shape
 
 
-def _cell_reader(gray, ink, raw_ink, unit: float):
+def _cell_reader(gray, ink, raw_ink, rules, unit: float):
     """A second look at one cell, from its ink: ``read(box, boxes)`` gives None when there is
     nothing the detector missed, else the text and score of a re-read. With no boxes: a flat
     lone stroke is a dash, other marks are recognised on their own crop (nothing recognised:
@@ -27,6 +27,8 @@ def _cell_reader(gray, ink, raw_ink, unit: float):
     import numpy as np
     from .engine import engine
     min_mark = 3.5 * unit  # a digit or dash is taller or wider than this; speckle is not
+    plain = gray.copy()  # the page without its rules: a crop near a cell edge shows no frame
+    plain[rules > 0] = 255
 
     def read(box, boxes=()):
         x0, y0, x1, y1 = (int(v) for v in box)
@@ -57,7 +59,7 @@ def _cell_reader(gray, ink, raw_ink, unit: float):
         mx1 = max(s[0] + s[2] for s in marks) + x0
         my1 = max(s[1] + s[3] for s in marks) + y0
         pad = int(4 * unit)
-        crop = gray[max(my0 - pad, 0):my1 + pad, max(mx0 - pad, 0):mx1 + pad]
+        crop = plain[max(my0 - pad, 0):my1 + pad, max(mx0 - pad, 0):mx1 + pad]
         crop = cv2.copyMakeBorder(crop, pad, pad, pad * 2, pad * 2, cv2.BORDER_CONSTANT, value=255)
         result, _ = engine()(np.ascontiguousarray(crop), use_det=False, use_cls=False)
         if result and str(result[0][0]).strip():
@@ -118,7 +120,7 @@ def ocr_page(page: PageImage) -> tuple[list[Block], dict]:
             return tuple(round(v, 1) for v in box)
         return tuple(round(v / scale, 2) for v in box)
 
-    blocks = page_blocks(grids, boxes, page.no, to_pt, _cell_reader(gray, ink, raw_ink, unit))
+    blocks = page_blocks(grids, boxes, page.no, to_pt, _cell_reader(gray, ink, raw_ink, rules, unit))
     info = {"page": page.no, "skew_deg": -angle, "tables": len(grids), "boxes": len(boxes),
             "layout_s": round(t1 - t0, 2), "recognise_s": round(t2 - t1, 2)}
     return blocks, info
