@@ -94,17 +94,18 @@ def run(inputs: Path, out: Path, jobs: int) -> tuple[float, int, str]:
     """Wall seconds, peak tree RSS, and the CLI's summary line for one batch run."""
     shutil.rmtree(out, ignore_errors=True)
     started = time.monotonic()
-    proc = subprocess.Popen([sys.executable, "-m", "extractor.cli.main", str(inputs), "--out", str(out),
-                             "--jobs", str(jobs)], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            text=True)
-    peak = 0
-    while proc.poll() is None:
-        peak = max(peak, tree_rss(proc.pid))
-        time.sleep(0.05)
-    seconds = time.monotonic() - started
-    err = proc.stderr.read()
-    if proc.returncode != 0:
-        raise SystemExit(f"run failed ({proc.returncode}): {err}")
+    with tempfile.TemporaryFile("w+", encoding="utf-8") as log:  # a file, not a pipe: it cannot fill up
+        proc = subprocess.Popen([sys.executable, "-m", "extractor.cli.main", str(inputs), "--out", str(out),
+                                 "--jobs", str(jobs)], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log)
+        peak = 0
+        while proc.poll() is None:
+            peak = max(peak, tree_rss(proc.pid))
+            time.sleep(0.05)
+        seconds = time.monotonic() - started
+        log.seek(0)
+        err = log.read()
+    if proc.returncode != 0 or f"{len(os.listdir(inputs))} of " not in err.splitlines()[0]:
+        raise SystemExit(f"run failed or some reports were not extracted ({proc.returncode}): {err[:2000]}")
     return seconds, peak, err.splitlines()[0]
 
 
@@ -140,7 +141,7 @@ def main() -> None:
     if not sources:
         raise SystemExit("no fixture extracts without error")
     print(f"fixtures: {len(sources)} ({', '.join(sorted({KINDS[p.suffix.lower()] for p in sources}))}); "
-          f"cores: {os.cpu_count()}; CPU parallelism now (2 busy processes): {cpu_parallelism():.2f}x")
+          f"cores: {os.cpu_count()}; CPU parallelism now (2 busy processes): {cpu_parallelism():.2f}x", flush=True)
     make_inputs(work / "in_small", args.n, sources)
     rows = []
     for jobs in (1, 2):
@@ -152,7 +153,7 @@ def main() -> None:
         rows.append((args.big, 2, seconds, peak, line))
     print(f"{'reports':>8} {'jobs':>4} {'seconds':>8} {'reports/s':>9} {'peak RSS MiB':>12}  summary")
     for n, jobs, seconds, peak, line in rows:
-        print(f"{n:>8} {jobs:>4} {seconds:>8.1f} {n / seconds:>9.1f} {peak / 2**20:>12.0f}  {line}")
+        print(f"{n:>8} {jobs:>4} {seconds:>8.1f} {n / seconds:>9.1f} {peak / 2**20:>12.0f}  {line}", flush=True)
     speedup = rows[0][2] / rows[1][2]
     print(f"speed-up jobs 2 vs 1 at {args.n}: {speedup:.2f}x (target >= 1.7x on 2 free cores)")
     if args.big:
