@@ -59,12 +59,13 @@ def _open(data: bytes, name: str):
         pdf = pdfplumber.open(io.BytesIO(data))
         pdf.pages  # noqa: B018  (parses the page tree: corrupt files fail here)
         return pdf
-    except PDFPasswordIncorrect:
-        raise PdfOpenError(f"{name}: PDF is encrypted (a password is required)") from None
     except Exception as exc:  # pdfminer raises many unrelated types on damaged files
-        if "encrypt" in str(exc).lower() or "password" in str(exc).lower():
+        # pdfplumber wraps pdfminer's errors: look at the one inside
+        inner = exc.args[0] if exc.args and isinstance(exc.args[0], BaseException) else exc
+        if isinstance(inner, PDFPasswordIncorrect) or "encrypt" in str(inner).lower() \
+                or "password" in str(inner).lower():
             raise PdfOpenError(f"{name}: PDF is encrypted (a password is required)") from None
-        raise PdfOpenError(f"{name}: not a readable PDF ({type(exc).__name__})") from None
+        raise PdfOpenError(f"{name}: not a readable PDF ({type(inner).__name__})") from None
 
 
 def _page_ranges(pages: list[int]) -> str:

@@ -27,7 +27,12 @@ def scan(pdf_bytes: bytes) -> list[dict | None] | None:
         return None
     out: list[dict | None] = []
     try:
-        for page in doc:
+        for i in range(len(doc)):
+            try:
+                page = doc[i]
+            except Exception:  # a page pdfium cannot load (a page count beyond the page tree)
+                out.append(None)
+                continue
             try:
                 out.append(_page(page))
             except Exception:  # a page pdfium reads oddly: pdfminer reads it
