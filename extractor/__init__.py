@@ -10,10 +10,24 @@ __version__ = "0.1.0"
 from .api import extract, extract_document, extract_many  # noqa: E402
 from .errors import (ExtractorError, InputError, LimitExceededError, MissingDependencyError,  # noqa: E402
                      NoTextLayerError, NotAReportError, UnsupportedFormatError)
+from .limits import Limits  # noqa: E402
 from .report import Report  # noqa: E402
 
 __all__ = [
     "extract", "extract_document", "extract_many", "Report", "ExtractorError", "InputError",
     "UnsupportedFormatError", "NotAReportError", "NoTextLayerError", "MissingDependencyError",
-    "LimitExceededError", "__version__",
+    "LimitExceededError", "Limits", "Dataset", "fetch", "__version__",
 ]
+
+
+def __getattr__(name: str):
+    """``extractor.Dataset`` and ``extractor.fetch`` load their modules only when used."""
+    if name == "Dataset":
+        from .dataset import Dataset
+
+        return Dataset
+    if name == "fetch":
+        from .fetch import fetch
+
+        return fetch
+    raise AttributeError(f"module 'extractor' has no attribute {name!r}")
