@@ -26,8 +26,8 @@ def __getattr__(name: str):
         from .dataset import Dataset
 
         return Dataset
-    if name == "fetch":
-        from .fetch import fetch
+    if name == "fetch":  # the fetch package is callable: extractor.fetch(urls, out_dir, …)
+        import importlib
 
-        return fetch
+        return importlib.import_module(".fetch", __name__)
     raise AttributeError(f"module 'extractor' has no attribute {name!r}")

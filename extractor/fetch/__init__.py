@@ -105,3 +105,13 @@ class _ProgressBar:
 
     def __exit__(self, *exc: Any) -> None:
         self.progress.__exit__(*exc)
+
+
+class _CallableModule(__import__("types").ModuleType):
+    """Lets ``extractor.fetch(...)`` call :func:`fetch` while ``extractor.fetch.X`` stays the package."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> FetchRun:
+        return fetch(*args, **kwargs)
+
+
+__import__("sys").modules[__name__].__class__ = _CallableModule
