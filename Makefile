@@ -1,26 +1,35 @@
-# Two commands on a fresh machine: `make demo` and `make test`. Both create .venv first.
+# Two commands on a fresh machine: `make demo` and `make test`. Each creates its environment first.
 PYTHON ?= python3
-VENV := .venv
-BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
 
-.PHONY: install demo test clean
+.PHONY: install demo test bench clean
 
-$(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[test]'
-	touch $(STAMP)
+# The test environment has every extra (OCR, formats, Dask, summary) and the test tools.
+.venv/.installed: pyproject.toml
+	$(PYTHON) -m venv .venv
+	.venv/bin/pip install -q --upgrade pip
+	.venv/bin/pip install -q -e '.[test]'
+	touch $@
 
-install: $(STAMP)
+# The demo environment is what a researcher installs: the tool, more formats and the summary page.
+.venv-demo/.installed: pyproject.toml
+	$(PYTHON) -m venv .venv-demo
+	.venv-demo/bin/pip install -q --upgrade pip
+	.venv-demo/bin/pip install -q -e '.[formats,summary]'
+	touch $@
 
-demo: $(STAMP)
-	$(BIN)/extract fixtures/seed/000_3a7ed7c9ae9b3af5.txt
-	$(BIN)/extract fixtures --out demo-dataset
-	@echo "dataset written to demo-dataset/"
+install: .venv/.installed
 
-test: $(STAMP)
-	$(BIN)/python -m pytest -q
+demo: .venv-demo/.installed
+	.venv-demo/bin/extract fixtures/seed/000_3a7ed7c9ae9b3af5.txt
+	.venv-demo/bin/extract fixtures --out demo-dataset --format parquet,csv,xlsx --summary
+	@echo "dataset written to demo-dataset/ (open demo-dataset/summary.html)"
+
+test: .venv/.installed
+	.venv/bin/python -m pytest -q
+
+bench: .venv/.installed
+	.venv/bin/python benchmarks/pdf_speed.py --typical
+	.venv/bin/python benchmarks/batch_scale.py
 
 clean:
-	rm -rf $(VENV) demo-dataset .pytest_cache
+	rm -rf .venv .venv-demo demo-dataset .pytest_cache
