@@ -101,7 +101,8 @@ class _Xlsx:
             from openpyxl import Workbook
             from openpyxl.cell import WriteOnlyCell
         except ImportError:  # pragma: no cover - openpyxl is a dependency
-            raise MissingDependencyError("the xlsx format needs openpyxl: pip install 'gov-disclosure-extractor[formats]'") from None
+            raise MissingDependencyError("the xlsx format needs openpyxl: "
+                                         "pip install 'gov-disclosure-extractor[formats]'") from None
         self.cell_type = WriteOnlyCell
         self.path, self.table = path, table
         self.book = Workbook(write_only=True)
@@ -196,7 +197,8 @@ def write_chunks(chunks: Iterable[Dataset], out: str | Path, formats: Iterable[s
                 try:
                     import duckdb
                 except ImportError:
-                    raise MissingDependencyError("the duckdb format needs duckdb: pip install 'gov-disclosure-extractor[formats]'") from None
+                    raise MissingDependencyError("the duckdb format needs duckdb: "
+                                                 "pip install 'gov-disclosure-extractor[formats]'") from None
                 tmp = out / ".dataset.duckdb.tmp"
                 tmp.unlink(missing_ok=True)
                 con = duckdb.connect(str(tmp))
