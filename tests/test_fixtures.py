@@ -11,7 +11,7 @@ import pytest
 
 import extractor
 from extractor.ocr import ocr_available
-from extractor.errors import (MissingDependencyError, NoTextLayerError, NotAReportError,
+from extractor.errors import (InputError, MissingDependencyError, NoTextLayerError, NotAReportError,
                               UnsupportedFormatError)
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
@@ -21,6 +21,7 @@ ERRORS = {
     "no_text_layer": NoTextLayerError,
     "missing_dependency": MissingDependencyError,
     "unsupported": UnsupportedFormatError,
+    "damaged": InputError,
 }
 
 

@@ -29,10 +29,12 @@ REPORTS = [FX / "series" / f"yunling_zrzyj_{y}.{ext}" for y, ext in
            ((2019, "html"), (2020, "docx"), (2021, "txt"), (2022, "docx"), (2023, "html"), (2024, "txt"))] + [
     FX / "html" / "broken_arithmetic.html", FX / "html" / "blank_total_column.html",
     FX / "legacy" / "report_2017.html"]
-# Files that cannot be extracted, with the error their truth names (the PNG is an image, not a report).
-FAILING = {FX / "html" / "not_a_report.html": "NotAReportError", FX / "pdf" / "scanned.pdf": "NoTextLayerError",
-           FX / "web" / "site" / "picture" / "0" / "23013015361.png": "UnsupportedFormatError"}
-ERROR_NAMES = {"not_a_report": "NotAReportError", "no_text_layer": "NoTextLayerError"}
+# Files that cannot be extracted whatever extras are installed (with OCR, a scan is read), with
+# the error their truth names.
+FAILING = {FX / "html" / "not_a_report.html": "NotAReportError",
+           FX / "broken" / "truncated_download.pdf": "InputError",
+           FX / "broken" / "noise.pdf": "UnsupportedFormatError"}
+ERROR_NAMES = {"not_a_report": "NotAReportError", "damaged": "InputError", "unsupported": "UnsupportedFormatError"}
 # How each fixture was delivered (its file type), as the reports table names it.
 FORMAT_OF = {".html": "html", ".docx": "docx", ".txt": "text"}
 PLOT_COUNT = 7
@@ -64,8 +66,7 @@ def _name(source: str) -> str:
 
 def test_truth_of_failing_files_names_their_error():
     for path, error in FAILING.items():
-        if path.suffix != ".png":
-            assert ERROR_NAMES[truth(path)["error"]] == error
+        assert ERROR_NAMES[truth(path)["error"]] == error
 
 
 def test_overview_counts(summary):
