@@ -30,11 +30,13 @@ class Limits:
     max_table_cells: int = 250_000  # grid positions of one table after spans are expanded
     max_cell_chars: int = 20_000  # text of one table cell; longer text is cut and flagged
     timeout_s: float = 120.0  # seconds one file may take in a batch run
+    max_ocr_pages: int = 60  # pages of one scan OCR'd (ocr extra; ~10 s a page); 0 turns OCR off
 
     def __post_init__(self) -> None:
         for f in fields(self):
             value = getattr(self, f.name)
-            if not isinstance(value, (int, float)) or isinstance(value, bool) or value <= 0:
+            floor_ok = value >= 0 if f.name == "max_ocr_pages" else value > 0
+            if not isinstance(value, (int, float)) or isinstance(value, bool) or not floor_ok:
                 raise ValueError(f"Limits.{f.name} must be a positive number, not {value!r}")
 
     def with_(self, **changes: Any) -> "Limits":

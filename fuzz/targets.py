@@ -14,6 +14,7 @@ import zipfile
 from typing import Callable
 
 from extractor.errors import ExtractorError
+from extractor.limits import Limits
 
 # The smallest package python-docx opens: content types, the package relation, document.xml.
 _CONTENT_TYPES = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
@@ -48,6 +49,11 @@ def _html(data: bytes) -> None:
     read_html(data, source="fuzz")
 
 
+# The readers are fuzzed, not the recogniser: a mutation that loses the text layer would go to
+# OCR (seconds and a GB a page) and read as a slow unit.
+NO_OCR = Limits(max_ocr_pages=0)
+
+
 def _docx(data: bytes) -> None:
     from extractor.readers.docx import read_docx
     # A zip is fuzzed as a package; anything else as the body XML of a minimal package.
@@ -60,12 +66,12 @@ def _pdf(data: bytes) -> None:
     # Through read_document, as the library reads a PDF (page limit and encryption checks first);
     # a mutation that loses the %PDF- header is another reader's input, not this target's.
     if detect_format(data) == "pdf":
-        read_document(data, source="fuzz")
+        read_document(data, source="fuzz", limits=NO_OCR)
 
 
 def _extract(data: bytes) -> None:
     from extractor.api import extract
-    extract(data, name="fuzz")
+    extract(data, name="fuzz", limits=NO_OCR)
 
 
 TARGETS: dict[str, Callable[[bytes], None]] = {

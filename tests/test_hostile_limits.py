@@ -159,3 +159,20 @@ def test_batch_time_limit_and_limits_reach_the_workers(tmp_path: Path) -> None:
         "report.pdf": ("LimitExceededError",
                        f"{inputs / 'report.pdf'}: PDF has 2 pages (limit 1; raise it with --max-pages)"),
     }
+
+
+def test_ocr_can_be_turned_off_and_is_bounded(tmp_path) -> None:
+    import pytest as _pytest
+
+    from extractor import extract
+    from extractor.errors import LimitExceededError, NoTextLayerError
+    from extractor.limits import Limits
+
+    scan = Path(__file__).resolve().parents[1] / "fixtures" / "pdf" / "scanned.pdf"
+    with _pytest.raises(NoTextLayerError, match="OCR is off"):
+        extract(scan, limits=Limits(max_ocr_pages=0))
+    from extractor.ocr import ocr_available
+
+    if ocr_available():  # 4 pages over a limit of 2: refused before any page is recognised
+        with _pytest.raises(LimitExceededError, match="--max-ocr-pages"):
+            extract(scan, limits=Limits(max_ocr_pages=2))

@@ -56,6 +56,8 @@ def run(
                                                  help=f"Deepest HTML nesting (default {DEFAULT_LIMITS.max_html_depth})."),
     max_cell_chars: Optional[int] = typer.Option(None, "--max-cell-chars", min=1, help="Longer table cells are cut "
                                                  f"and flagged (default {DEFAULT_LIMITS.max_cell_chars})."),
+    max_ocr_pages: Optional[int] = typer.Option(None, "--max-ocr-pages", min=0, help="Pages of one scan to OCR "
+                                                f"(ocr extra; default {DEFAULT_LIMITS.max_ocr_pages}; 0 turns OCR off)."),
     summary: bool = typer.Option(False, "--summary", help="Also write OUT/summary.html: counts, failures, checks and "
                                  "headline figures with plots (needs the summary extra)."),
 ) -> None:
@@ -63,7 +65,7 @@ def run(
     limits = DEFAULT_LIMITS.with_(
         max_file_bytes=int(max_file_mb * MB) if max_file_mb else None, max_pdf_pages=max_pages,
         max_docx_bytes=int(max_docx_mb * MB) if max_docx_mb else None, max_html_depth=max_html_depth,
-        max_cell_chars=max_cell_chars, timeout_s=timeout)
+        max_cell_chars=max_cell_chars, timeout_s=timeout, max_ocr_pages=max_ocr_pages)
     set_default_limits(limits)  # every extract() in this process; batch workers get it through WithLimits
     from ..fetch.integrate import fetch_inputs  # URLs and url lists (urls.csv): fetch first
 

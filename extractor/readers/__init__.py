@@ -39,6 +39,8 @@ def read_document(data: bytes, *, source: str | None = None, encoding: str | Non
         raise InputError(f"{name}: file is empty")
     fmt = detect_format(data)
     if fmt == "image":  # a scanned page posted as an image: OCR (the optional ocr extra)
+        if limits.max_ocr_pages == 0:
+            raise UnsupportedFormatError(f"{name}: is an image (a scanned page) and OCR is off (--max-ocr-pages 0)")
         from ..ocr import read_image
         doc = read_image(data, source=source)
         cap_cells(doc, limits.max_cell_chars)
@@ -59,6 +61,7 @@ def read_document(data: bytes, *, source: str | None = None, encoding: str | Non
             try:
                 doc = reader(data, source=source)
             except NoTextLayerError as exc:  # scanned: OCR it, or name the extra that would
+                _check_ocr_pages(data, name, limits, exc)
                 from ..ocr import read_scanned_pdf
                 doc = read_scanned_pdf(data, source=source, reason=str(exc))
             except InputError as exc:
@@ -94,6 +97,22 @@ def _check_pdf(data: bytes, name: str, limits: Limits) -> None:
     if n > limits.max_pdf_pages:
         raise LimitExceededError(f"{name}: PDF has {n} pages (limit {limits.max_pdf_pages}; "
                                  "raise it with --max-pages)")
+
+
+def _check_ocr_pages(data: bytes, name: str, limits: Limits, exc: NoTextLayerError) -> None:
+    """OCR costs seconds a page: refuse a scan longer than ``limits.max_ocr_pages`` (0: OCR off)."""
+    if limits.max_ocr_pages == 0:
+        raise NoTextLayerError(f"{exc}; OCR is off (--max-ocr-pages 0)") from None
+    import pypdfium2 as pdfium
+
+    pdf = pdfium.PdfDocument(data)
+    try:
+        n = len(pdf)
+    finally:
+        pdf.close()
+    if n > limits.max_ocr_pages:
+        raise LimitExceededError(f"{name}: a scan of {n} pages to OCR (limit {limits.max_ocr_pages}; "
+                                 "raise it with --max-ocr-pages)") from None
 
 
 def _clearer_pdf_error(exc: InputError, data: bytes, name: str) -> InputError:
