@@ -76,8 +76,11 @@ def choose_reports(run_or_out_dir: Any, *, check: Callable[[Path, str], bool] = 
         elif candidates:
             chosen, reason = candidates[0], "attachment (no tables found in any file)"
         elif page.get("status") == "images_only":
-            entry["reason"] = "images_only"
-            continue
+            images = _page_images(out_dir, page, info, children.get(page["url"], []))
+            if images is None:
+                entry["reason"] = "images_only"
+                continue
+            chosen, reason = (images, page["url"], "images"), "images only: the page's pictures, for OCR"
         elif info.get("body_chars", 0) >= 200:
             chosen, reason = (out_dir / page["path"], page["url"], "page"), "page text (no tables)"
         else:
@@ -86,6 +89,31 @@ def choose_reports(run_or_out_dir: Any, *, check: Callable[[Path, str], bool] = 
         entry.update(path=chosen[0], file_url=chosen[1], role=chosen[2], reason=reason)
         entry["alternatives"] = [u for u in entry["alternatives"] if u != chosen[1]]
     return entries
+
+
+def _page_images(out_dir: Path, page: dict[str, Any], info: dict[str, Any],
+                 children: list[dict[str, Any]]) -> Path | None:
+    """The pictures of an image-only report as one multi-page TIFF, in page order, so that it is
+    read (by OCR, with the ocr extra) as one report; None when no picture was fetched."""
+    from PIL import Image, UnidentifiedImageError
+
+    fetched = {c["url"]: c for c in children if c.get("role") == "image" and c.get("status") == "fetched"}
+    order = [u for u in info.get("images", []) if u in fetched] or list(fetched)
+    frames = []
+    for url in order:
+        try:
+            with Image.open(out_dir / fetched[url]["path"]) as im:
+                frames.append(im.convert("RGB"))
+        except (OSError, UnidentifiedImageError, Image.DecompressionBombError):
+            continue  # a broken picture is left out; the others still make the report
+    if not frames:
+        return None
+    path = out_dir / f"{page['sha256']}.images.tiff"
+    if not path.exists():
+        tmp = path.with_suffix(".tmp")
+        frames[0].save(tmp, format="TIFF", save_all=True, append_images=frames[1:], compression="tiff_deflate")
+        tmp.replace(path)
+    return path
 
 
 def report_files(run_or_out_dir: Any, *, check: Callable[[Path, str], bool] = holds_tables) -> list[tuple[Path, str]]:
