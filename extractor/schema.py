@@ -222,6 +222,15 @@ TEMPLATE_2019 = Template(
 )
 TEMPLATES: dict[str, Template] = {t.key: t for t in (TEMPLATE_2021, TEMPLATE_2019)}
 
+# The metadata table most article pages print above the report (索引号 | 发布机构 | 发文日期 …):
+# each label, and the report metadata it supplies (None: recorded by the fetcher, not used).
+PAGE_METADATA_LABELS: dict[str, str | None] = {
+    "索引号": None, "发布机构": "agency", "发文机关": "agency", "来源": "agency",
+    "发文日期": "date", "发布日期": "date", "成文日期": "date", "公开日期": "date", "发布时间": "date",
+    "文号": None, "发文字号": None, "主题分类": None, "信息分类": None, "名称": None, "标题": None,
+    "公开方式": None, "公开范围": None, "有效性": None,
+}
+
 # Value states (SCHEMA.md "Values"), plus "missing" for a template cell the document lacks.
 STATES = ("number", "blank", "dash", "unreadable", "missing")
 DASH_TOKENS = ("—", "–", "-", "－", "/", "／", "无", "——", "--", "─", "━", "\\")

@@ -82,3 +82,14 @@ def test_a_recent_report_without_tables_is_not_legacy():
     html = f"<html><body><p>青山市人社局2022年政府信息公开工作年度报告</p>{body}<img src='t1.png'></body></html>"
     with pytest.raises(NotAReportError, match="tables may be images"):
         extractor.extract(html.encode())
+
+
+def test_page_metadata_table_both_layouts():
+    from extractor.mapping.metadata import page_metadata
+    from extractor.readers import read_document
+
+    two_cells = "<table><tr><td>发布机构：</td><td>青山市人社局</td><td>发文日期</td><td>2024-01-26</td></tr></table>"
+    one_cell = "<table><tr><td>索引号：1144/2024-00017</td><td>发布机构：青山市人社局</td></tr>" \
+               "<tr><td>发布日期：2024-01-30</td><td>文号：无</td></tr></table>"
+    assert page_metadata(read_document(two_cells.encode())) == {"agency": "青山市人社局", "date": "2024-01-26"}
+    assert page_metadata(read_document(one_cell.encode())) == {"agency": "青山市人社局", "date": "2024-01-30"}

@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+from ..schema import PAGE_METADATA_LABELS
 from .html import decode_html, parse_html, visible_text
 from .storage import filename_from_url
 
@@ -22,8 +23,7 @@ BODY_SELECTORS = (
 REPORT_WORDS = re.compile(r"年度报告|年报|工作报告")
 NOT_REPORT = re.compile(r"申请表|指南|目录|解读|图解|申请书|说明书")
 GENERIC_LINK = re.compile(r"^(附件\s*\d*[:：.、]?|点击下载|下载|点击查看|查看|原文下载|全文下载|下载附件)?\s*$")
-METADATA_LABELS = ("索引号", "发布机构", "发文机关", "发文日期", "发布日期", "成文日期", "公开日期", "文号",
-                   "发文字号", "主题分类", "信息分类", "名称", "标题", "公开方式", "公开范围", "有效性")
+METADATA_LABELS = tuple(PAGE_METADATA_LABELS)
 _META_REFRESH = re.compile(r"^\s*\d*\s*;?\s*url\s*=\s*['\"]?([^'\"]+)", re.I)
 _JS_REDIRECT = re.compile(
     r"(?:window\.|document\.|top\.|self\.)?location(?:\.href)?\s*(?:=|\.replace\(|\.assign\()\s*['\"]([^'\"]+)['\"]"

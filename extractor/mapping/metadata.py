@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from ..model import Document, Paragraph, Table
+from ..schema import PAGE_METADATA_LABELS
 from .labels import nfkc
 
 _CN_DIGIT = {"〇": 0, "零": 0, "○": 0, "Ｏ": 0, "O": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5,
@@ -18,9 +19,8 @@ _TITLE_WORDS = ("政府信息公开", "年度报告")
 _YEAR_IN_TITLE = re.compile(r"((?:19|20)\d{2})\s*年(?:度)?")
 _PERIOD = re.compile(r"((?:19|20)\d{2})年1月1日至\s*((?:19|20)\d{2})年12月31日")
 _NAVIGATION = re.compile(r"^(当前位置|您的位置|您现在的位置)|首页\s*[>»/]|[>»]\s*\S+\s*[>»]")
+_META_PAIR = re.compile(r"^([^:：]{2,6})\s*[:：]\s*(\S.*)$")
 _LABEL_PREFIX = re.compile(r"^[^:：]{1,6}[:：]\s*")
-_META_LABELS = {"发布机构": "agency", "发文机关": "agency", "来源": "agency", "发布日期": "date",
-                "发文日期": "date", "成文日期": "date", "发布时间": "date"}
 
 
 def _cn_number(s: str) -> int:
@@ -140,15 +140,25 @@ def scope(title: str | None, doc: Document) -> str:
 
 
 def page_metadata(doc: Document) -> dict[str, str]:
-    """The 索引号/发布机构/发文日期 table most article pages print above the body."""
+    """The 索引号/发布机构/发文日期 table most article pages print above the body: label and value
+    in two cells, or 'label：value' in one."""
     out: dict[str, str] = {}
+
+    def take(label: str, value: str) -> None:
+        field = PAGE_METADATA_LABELS.get(label)
+        if field and value and field not in out:
+            out[field] = value
+
     for t in doc.tables():
         if t.n_rows > 8:
             continue
         for r in range(t.n_rows):
             cells = t.distinct_row(r)
-            for a, b in zip(cells, cells[1:]):
-                label = re.sub(r"[\s:：]", "", nfkc(a.text))
-                if label in _META_LABELS and b.text.strip() and _META_LABELS[label] not in out:
-                    out[_META_LABELS[label]] = b.text.strip()
+            for i, cell in enumerate(cells):
+                text = nfkc(cell.text).strip()
+                m = _META_PAIR.match(text)
+                if m:
+                    take(re.sub(r"\s", "", m.group(1)), m.group(2).strip())
+                elif i + 1 < len(cells):
+                    take(re.sub(r"[\s:：]", "", text), cells[i + 1].text.strip())
     return out
