@@ -93,3 +93,13 @@ def test_page_metadata_table_both_layouts():
                "<tr><td>发布日期：2024-01-30</td><td>文号：无</td></tr></table>"
     assert page_metadata(read_document(two_cells.encode())) == {"agency": "青山市人社局", "date": "2024-01-26"}
     assert page_metadata(read_document(one_cell.encode())) == {"agency": "青山市人社局", "date": "2024-01-30"}
+
+
+def test_section_headings_by_wording_not_number():
+    from extractor.mapping.sections import heading_key
+
+    assert heading_key("八、政府信息公开行政法复议、行政诉讼情况") == "review_litigation"  # typo, shifted number
+    assert heading_key("四、因政府信息公开工作被申请行政复议提起行政诉讼情况") == "review_litigation"
+    assert heading_key("五、政府信息公开工作存在的主要问题及改进情况") == "problems"
+    assert heading_key("（二）依申请公开情况") is None  # a sub-topic of 总体情况, not part 三
+    assert heading_key("2024年，本机关认真落实《政府信息公开条例》，做好主动公开政府信息情况的报送工作。") is None

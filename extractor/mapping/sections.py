@@ -16,7 +16,6 @@ def heading_key(text: str) -> str | None:
     t = re.sub(r"\s+", "", nfkc(text))
     if len(t) > 40 or not _NUMBERED.match(t):
         return None
-    t = t.replace("行政法复议", "行政复议")  # a typo met in real reports
     for s in SECTIONS:
         for alt in s.patterns:
             if all(p in t for p in alt):
