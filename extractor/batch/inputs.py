@@ -33,22 +33,12 @@ def manifest_support() -> bool:
     return True
 
 
-def _has_tables(path: Path, url: str) -> bool:
-    from ..api import extract
-
-    try:
-        report = extract(path, name=url)
-    except Exception:  # noqa: BLE001 - any failure means "not this file"
-        return False
-    return any(c.get("state") == "number" for c in report.cells)
-
-
 def _manifest_inputs(manifest: Path) -> list[Input]:
     if not manifest_support():
         raise InputError(f"{manifest}: reading fetcher manifests needs extractor.fetch, not installed")
     from ..fetch import report_files
 
-    return [Input(Path(p), url or str(p)) for p, url in report_files(manifest.parent, check=_has_tables)]
+    return [Input(Path(p), url or str(p)) for p, url in report_files(manifest.parent)]
 
 
 def collect_inputs(paths: Iterable[str | Path]) -> list[Input]:
