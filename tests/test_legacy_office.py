@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -34,12 +35,15 @@ def test_without_libreoffice_one_clear_line(monkeypatch) -> None:
 
 
 def test_cli_without_libreoffice_exits_non_zero_without_traceback(tmp_path) -> None:
-    # a PATH with python but no soffice: the CLI must print one line and exit with the error's code
-    bindir = tmp_path / "bin"
-    bindir.mkdir()
-    (bindir / "python").symlink_to(sys.executable)
-    env = {"PATH": str(bindir), "HOME": str(tmp_path), "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
-    proc = subprocess.run([str(bindir / "python"), "-c", "from extractor.cli.main import main; main()", str(DOC)],
+    # PATH is an empty folder, so there is no soffice; the CLI must print one line and exit with the
+    # error's code. The test's own interpreter is run by its path: a copy or symlink of a venv's
+    # python outside the venv no longer finds the venv (pyvenv.cfg) and so none of its packages.
+    empty = tmp_path / "bin"
+    empty.mkdir()
+    root = str(Path(__file__).resolve().parents[1])
+    env = dict(os.environ, PATH=str(empty), HOME=str(tmp_path),
+               PYTHONPATH=os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")])))
+    proc = subprocess.run([sys.executable, "-c", "from extractor.cli.main import main; main()", str(DOC)],
                           capture_output=True, text=True, env=env, timeout=120)
     assert proc.returncode == MissingDependencyError.exit_code, proc.stderr
     assert "Traceback" not in proc.stderr + proc.stdout
