@@ -43,6 +43,15 @@ def score(report, expected_path: Path) -> tuple[int, int, int]:
     return len(want), len(wrong), sum(1 for a in wrong if a not in got or not _flagged(report, got[a]))
 
 
+def _recording(real, seen: dict):
+    """``real`` (read_document) that also keeps the document it returns in ``seen["doc"]``."""
+    def spy(*a, **k):
+        doc = real(*a, **k)
+        seen["doc"] = doc
+        return doc
+    return spy
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("files", nargs="*", type=Path)
@@ -64,13 +73,9 @@ def main() -> None:
     print(f"{'file':42} {'pages':>5} {'s/page':>7} {'layout':>7} {'recog':>7} {'skew°':>12} {'right':>8} {'wrong':>5} {'unflagged':>9}")
     for path in args.files or DEFAULT:
         import extractor.readers as readers
-        seen = {}
+        seen: dict = {}
         real = readers.read_document
-
-        def spy(*a, **k):
-            doc = real(*a, **k)
-            seen["doc"] = doc
-            return doc
+        spy = _recording(real, seen)
         readers.read_document = spy
         import extractor.api as api
         api.read_document = spy

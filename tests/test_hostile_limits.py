@@ -3,6 +3,7 @@ the process default, and the batch runner's workers."""
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import time
 import zipfile
@@ -39,7 +40,7 @@ def test_defaults_and_validation() -> None:
         Limits(timeout_s=-1)
     changed = Limits().with_(max_pdf_pages=3, max_html_depth=None)
     assert (changed.max_pdf_pages, changed.max_html_depth) == (3, 400)
-    with pytest.raises(Exception):
+    with pytest.raises(dataclasses.FrozenInstanceError):
         Limits().max_pdf_pages = 3  # frozen
 
 

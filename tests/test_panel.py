@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import math
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -164,10 +166,7 @@ def test_dataset_panel_and_carry_chain(dataset, expected) -> None:
     assert sorted(chain.loc[chain["status"] == "fail", "key"]) == ["natural_person", "total"]
 
 
-def _cli(*args: str) -> "subprocess.CompletedProcess[str]":
-    import subprocess
-    import sys
-
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-c", "from extractor.cli.main import main; main()", *args],
                           capture_output=True, text=True, timeout=300, cwd=Path(__file__).resolve().parents[1])
 

@@ -40,10 +40,10 @@ def run(
                        refresh=refresh, discover=discover, max_pages=max_pages, progress=show)
     except ExtractorError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        raise typer.Exit(exc.exit_code)
+        raise typer.Exit(exc.exit_code) from None
     except KeyboardInterrupt:
         print(f"interrupted: what was fetched is in {out}/manifest.jsonl; run again to resume", file=sys.stderr)
-        raise typer.Exit(130)
+        raise typer.Exit(130) from None
     entries = choose_reports(result)
     write_reports_csv(entries, out / "reports.csv")
     s = result.summary()

@@ -25,7 +25,7 @@ def main(argv: list[str] | None = None) -> None:
             module = importlib.import_module(SUBCOMMANDS[argv[0]])
         except ModuleNotFoundError:
             print(f"error: the '{argv[0]}' command is not available in this install", file=sys.stderr)
-            raise SystemExit(2)
+            raise SystemExit(2) from None
         module.app(args=argv[1:], prog_name=f"extract {argv[0]}")
         return
     from .extract_cmd import app

@@ -25,8 +25,8 @@ def run(
         page = write_summary(out, output)
     except ExtractorError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        raise typer.Exit(exc.exit_code)
+        raise typer.Exit(exc.exit_code) from None
     except OSError as exc:
         print(f"error: cannot write the summary: {exc}", file=sys.stderr)
-        raise typer.Exit(2)
+        raise typer.Exit(2) from None
     print(f"summary written to {page}", file=sys.stderr)

@@ -46,7 +46,6 @@ class Grid:
 def rule_masks(ink, unit: float):
     """Horizontal and vertical rule masks (255 = rule). ``unit``: pixels per point."""
     import cv2
-    import numpy as np
     h, w = ink.shape
     hk = max(int(w / 35), 20)
     horiz = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (hk, 1)))

@@ -25,7 +25,7 @@ def suspect_cells(template: Template, cells: list[dict], checks: Iterable[CheckR
     values = {(c["table"], c["row"], c["column"]): (c["value"], c["state"]) for c in cells}
     deltas = {abs(c.lhs - c.rhs) for c in failing if c.lhs is not None and c.rhs is not None}
     out = []
-    for addr, (value, state) in values.items():
+    for addr, (value, _state) in values.items():
         if value is None or addr[0] not in ("requests", "review_litigation"):
             continue
         for d in sorted(deltas):

@@ -179,7 +179,7 @@ def _worst(checks: pd.DataFrame, reports: pd.DataFrame) -> pd.DataFrame:
     if failed.empty:
         return pd.DataFrame(columns=cols)
     failed["gap"] = (failed["lhs"].astype(float) - failed["rhs"].astype(float)).abs()
-    failed["text"] = [f"{c}[{k}] {_fmt(l)}≠{_fmt(r)}" for c, k, l, r in
+    failed["text"] = [f"{c}[{k}] {_fmt(lhs)}≠{_fmt(rhs)}" for c, k, lhs, rhs in
                       zip(failed["check"], failed["key"], failed["lhs"], failed["rhs"])]
     agg = failed.groupby("source").agg(n_failed=("text", "size"), max_gap=("gap", "max"),
                                        failures=("text", "; ".join)).reset_index()
