@@ -85,9 +85,10 @@ def _derived(cells: dict[Addr, tuple[float | None, str]], template: str, col: st
         v, state = cells.get(("requests", "other_handling", col), (None, "missing"))
         return v, state == "blank"
     parts = [cells.get(("requests", r, col), (None, "missing")) for r in OTHER_ROWS_2021]
-    if any(v is None for v, _ in parts):
+    values = [v for v, _ in parts if v is not None]
+    if len(values) < len(parts):
         return None, False
-    return sum(v for v, _ in parts), all(s == "blank" for _, s in parts)
+    return sum(values), all(s == "blank" for _, s in parts)
 
 
 def build_panel(reports: pd.DataFrame, cells: pd.DataFrame) -> pd.DataFrame:
@@ -175,6 +176,11 @@ def carry_chain(panel_or_cells: pd.DataFrame, reports: pd.DataFrame | None = Non
     return _chain_frame(rows)
 
 
+def _active_cell(rep: dict[str, Any], row: str, col: str) -> tuple[float | None, str]:
+    """(value, state) of active_disclosure.<row>.<col> in one report of ``_reports_by_body``."""
+    return rep["cells"].get(("active_disclosure", row, col), (None, "missing"))
+
+
 def in_force_chain(reports: pd.DataFrame, cells: pd.DataFrame) -> pd.DataFrame:
     """Check ``panel.in_force_chain`` (a warning, 2021 template): last year's in_force + this year's
     issued − repealed = this year's in_force, for 规章 and 行政规范性文件.
@@ -188,12 +194,11 @@ def in_force_chain(reports: pd.DataFrame, cells: pd.DataFrame) -> pd.DataFrame:
         if before is None or now["template"] != "2021" or before["template"] != "2021":
             continue
         for row in IN_FORCE_ROWS:
-            def get(rep: dict, col: str) -> tuple[float | None, str]:
-                return rep["cells"].get(("active_disclosure", row, col), (None, "missing"))
-
-            got, got_state = get(now, "in_force")
-            parts = [get(before, "in_force"), get(now, "issued"), get(now, "repealed")]
-            implied = None if any(v is None for v, _ in parts) else parts[0][0] + parts[1][0] - parts[2][0]
+            got, got_state = _active_cell(now, row, "in_force")
+            parts = [_active_cell(before, row, "in_force"), _active_cell(now, row, "issued"),
+                     _active_cell(now, row, "repealed")]
+            values = [v for v, _ in parts if v is not None]
+            implied = None if len(values) < len(parts) else values[0] + values[1] - values[2]
             status, reason = _chain_status(got, implied, got_state == "blank",
                                            all(s == "blank" for _, s in parts))
             rows.append({"check": "panel.in_force_chain", "agency": agency, "year": year, "previous_year": year - 1,

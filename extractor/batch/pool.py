@@ -18,7 +18,7 @@ Job = tuple[Any, str, str]  # (key, path, name)
 OnResult = Callable[[Any, str, dict], None]  # (key, name, rows)
 
 
-def _context() -> mp.context.BaseContext:
+def _context() -> mp.context.ForkServerContext | mp.context.SpawnContext:
     """forkserver where available (fast, no inherited threads or handles), else spawn."""
     if "forkserver" in mp.get_all_start_methods():
         ctx = mp.get_context("forkserver")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
 import pandas as pd
 
@@ -18,6 +18,10 @@ from .inputs import collect_inputs, hash_input
 from .progress import BatchProgress
 from .state import State, inputs_pending
 from .task import Task, extract_rows
+
+if TYPE_CHECKING:
+    from .dask_engine import DaskEngine
+    from .pool import LocalPool
 
 STATE_NAME = "extract-state.sqlite"
 ENGINES = ("local", "dask")
@@ -86,9 +90,11 @@ def run_batch(
 
 def _process(state: State, todo: list, task: Task, *, engine: str, scheduler: str | None, jobs: int,
              timeout: float | None, max_tasks: int | None, progress: bool) -> None:
+    runner: DaskEngine | LocalPool
     if engine == "dask":
         from .dask_engine import DaskEngine
 
+        assert scheduler, "run_batch rejects --engine dask without --scheduler before any work"
         runner = DaskEngine(task, scheduler, timeout=timeout)
     else:
         from .pool import LocalPool

@@ -7,7 +7,7 @@ import sys
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
-from typing import List, Optional
+from typing import List, NoReturn, Optional
 
 import typer
 from rich.console import Console
@@ -23,7 +23,7 @@ app = typer.Typer(add_completion=False, help=__doc__, pretty_exceptions_enable=F
 EXIT_INTERNAL = 70
 
 
-def fail(message: str, code: int) -> None:
+def fail(message: str, code: int) -> NoReturn:
     """The one place a failure reaches the terminal: one line on stderr, then exit."""
     print(f"error: {message}", file=sys.stderr)
     raise typer.Exit(code)
@@ -164,9 +164,11 @@ class BatchOptions:
 
 
 def _to_dataset(paths: list[str], out: Path, formats: list[str], verbose: bool,
-                options: BatchOptions = BatchOptions(), limits: Optional[Limits] = None) -> None:
+                options: Optional[BatchOptions] = None, limits: Optional[Limits] = None) -> None:
     """The batch path: extract.batch.run_batch (parallel, resumable), then the failures on stderr."""
     from ..batch import extract_rows, run_batch
+
+    options = options if options is not None else BatchOptions()
 
     task = WithLimits(extract_rows, limits) if limits is not None else extract_rows
 
@@ -177,7 +179,7 @@ def _to_dataset(paths: list[str], out: Path, formats: list[str], verbose: bool,
     except KeyboardInterrupt:
         print(f"interrupted: every file finished so far is kept in {out}/; run the same command again to "
               "resume", file=sys.stderr)
-        raise typer.Exit(130)
+        raise typer.Exit(130) from None
     except ExtractorError as exc:
         fail(str(exc), exc.exit_code)
     except OSError as exc:
@@ -185,7 +187,8 @@ def _to_dataset(paths: list[str], out: Path, formats: list[str], verbose: bool,
     print(f"{result.ok} of {result.total} reports extracted"
           + (f" ({result.reused} done by an earlier run)" if result.reused else "")
           + f"; dataset in {out}/", file=sys.stderr)
-    for row in result.errors.itertuples():
+    failures = result.errors.itertuples() if result.errors is not None else ()
+    for row in failures:
         print(f"failed: {row.message if str(row.source) in row.message else f'{row.source}: {row.message}'}",
               file=sys.stderr)
     if result.ok == 0:

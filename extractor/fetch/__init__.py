@@ -7,7 +7,9 @@ SHA-256 and a ``manifest.jsonl`` with one row per URL. Re-running resumes.
 
 from __future__ import annotations
 
+import sys as _sys
 from pathlib import Path
+from types import ModuleType as _ModuleType
 from typing import Any, Callable, Iterable
 
 import httpx
@@ -107,11 +109,11 @@ class _ProgressBar:
         self.progress.__exit__(*exc)
 
 
-class _CallableModule(__import__("types").ModuleType):
+class _CallableModule(_ModuleType):
     """Lets ``extractor.fetch(...)`` call :func:`fetch` while ``extractor.fetch.X`` stays the package."""
 
     def __call__(self, *args: Any, **kwargs: Any) -> FetchRun:
         return fetch(*args, **kwargs)
 
 
-__import__("sys").modules[__name__].__class__ = _CallableModule
+_sys.modules[__name__].__class__ = _CallableModule

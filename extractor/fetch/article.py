@@ -8,7 +8,7 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from ..schema import PAGE_METADATA_LABELS
-from .html import decode_html, parse_html, visible_text
+from .html import attr_text, decode_html, parse_html, visible_text
 from .storage import filename_from_url
 
 ATTACHMENT_EXTENSIONS = ("pdf", "doc", "docx", "wps", "ofd", "zip")
@@ -145,16 +145,16 @@ def analyse_page(data: bytes, url: str, charset: str | None = None) -> Page:
         page.body_chars = len(visible_text(body))
         page.body_tables = sum(1 for t in body.find_all("table") if not _is_metadata_table(t) and not t.find("table"))
         for img in body.find_all("img"):
-            src = (img.get("src") or img.get("data-src") or "").strip()
+            src = (attr_text(img, "src") or attr_text(img, "data-src")).strip()
             if not src or src.startswith("data:"):
                 continue
             absolute = urljoin(url, src)
             if urlsplit(absolute).scheme in ("http", "https"):
-                page.images.append(Link(absolute, img.get("alt", "") or "", "image"))
+                page.images.append(Link(absolute, attr_text(img, "alt"), "image"))
     seen: set[str] = set()
     generic: list[Link] = []
     for a in soup.find_all("a", href=True):
-        href = a["href"].strip()
+        href = attr_text(a, "href").strip()
         if not href or href.startswith(("javascript:", "mailto:", "#")):
             continue
         absolute = urljoin(url, href).split("#")[0]
@@ -163,7 +163,7 @@ def analyse_page(data: bytes, url: str, charset: str | None = None) -> Page:
         if absolute in seen:
             continue
         seen.add(absolute)
-        text = visible_text(a) or a.get("title", "")
+        text = visible_text(a) or attr_text(a, "title")
         label = f"{text} {filename_from_url(absolute)}"
         link = Link(absolute, text, "attachment")
         if REPORT_WORDS.search(label) and not NOT_REPORT.search(label):

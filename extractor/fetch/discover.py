@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
 from .article import is_report_title
-from .html import decode_html, parse_html, visible_text
+from .html import attr_text, decode_html, parse_html, visible_text
 
 NEXT_WORDS = ("下一页", "下页", "后一页", "next", "Next", ">", "»", "›")
 # TRS listings write their pager with JavaScript: createPageHTML(<pages>, <current>, "index", "html")
@@ -29,13 +29,13 @@ def analyse_listing(data: bytes, url: str, charset: str | None = None) -> Listin
     seen: set[str] = set()
     host = urlsplit(url).netloc.lower()
     for a in soup.find_all("a", href=True):
-        href = a["href"].strip()
+        href = attr_text(a, "href").strip()
         if href.startswith(("javascript:", "mailto:", "#")):
             continue
         absolute = urljoin(url, href).split("#")[0]
         if urlsplit(absolute).scheme not in ("http", "https"):
             continue
-        title = (a.get("title") or "").strip() or visible_text(a)
+        title = attr_text(a, "title").strip() or visible_text(a)
         label = visible_text(a)
         if is_report_title(title) or is_report_title(label):
             if absolute not in seen:
@@ -43,7 +43,7 @@ def analyse_listing(data: bytes, url: str, charset: str | None = None) -> Listin
                 row_text = visible_text(a.parent) if a.parent is not None else ""
                 date = _DATE.search(row_text)
                 out.reports.append({"url": absolute, "title": title or label, "date": date.group(0) if date else ""})
-        elif label in NEXT_WORDS or (a.get("title") or "") in ("下一页", "下页"):
+        elif label in NEXT_WORDS or attr_text(a, "title") in ("下一页", "下页"):
             if urlsplit(absolute).netloc.lower() == host and absolute != url:
                 out.next_pages.append(absolute)
     m = _TRS_PAGER.search(text)

@@ -5,10 +5,9 @@ from __future__ import annotations
 import re
 import warnings
 
-from bs4 import BeautifulSoup
+from bs4 import BeautifulSoup, Tag
 
 from ..readers.textenc import decode_bytes
-
 
 
 def decode_html(data: bytes, charset: str | None = None) -> str:
@@ -32,3 +31,12 @@ def visible_text(node) -> str:
             continue
         parts.append(str(s))
     return re.sub(r"\s+", " ", "".join(parts).replace("\xa0", " ")).strip()
+
+
+def attr_text(tag: Tag, name: str) -> str:
+    """Attribute ``name`` of ``tag`` as text, "" when absent. bs4 returns the multi-valued attributes
+    (class, rel, ...) as lists; those are joined with spaces. href, src, title and alt are plain strings."""
+    value = tag.get(name)
+    if value is None:
+        return ""
+    return value if isinstance(value, str) else " ".join(value)

@@ -32,11 +32,11 @@ class RobotsCache:
                 parser = RobotFileParser(origin + "/robots.txt")
                 status, body = await self.client.get_small(origin + "/robots.txt")
                 if status in (401, 403):
-                    parser.disallow_all = True
+                    parser.disallow_all = True  # type: ignore[attr-defined]  # read()'s own flag; not in typeshed
                 elif status is not None and 200 <= status < 300:
                     parser.parse(body.decode("utf-8", "replace").splitlines())
                 else:
-                    parser.allow_all = True
+                    parser.allow_all = True  # type: ignore[attr-defined]  # read()'s own flag; not in typeshed
                 self._parsers[origin] = parser
             return self._parsers[origin]
 

@@ -103,9 +103,9 @@ def to_table(grid: Grid, boxes: list[Box], page: int, to_pt, fallback) -> Table:
     for gc in grid.cells:
         gc.boxes = []
     for b in split_straddling(boxes, grid):
-        gc = grid.locate(b.cx, b.cy)
-        if gc is not None:
-            gc.boxes.append(b)
+        hit = grid.locate(b.cx, b.cy)
+        if hit is not None:
+            hit.boxes.append(b)
     made: list[Cell] = []
     for gc in grid.cells:
         lines = _lines(gc.boxes)
@@ -129,7 +129,7 @@ def to_table(grid: Grid, boxes: list[Box], page: int, to_pt, fallback) -> Table:
             text = clean_cell_text(text) if text else text
         made.append(Cell(text, Provenance(page=page, bbox=to_pt(gc.box), source="ocr", confidence=round(conf, 4)),
                          rowspan=gc.r1 - gc.r0, colspan=gc.c1 - gc.c0))
-    rows = [[made[i] for i in row] for row in grid.at]
+    rows: list[list[Cell | None]] = [[made[i] for i in row] for row in grid.at]
     return Table(rows, Provenance(page=page, bbox=to_pt(grid.box), source="ocr"))
 
 

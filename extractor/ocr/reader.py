@@ -7,6 +7,8 @@ files; ``Document.meta['bbox_units']`` says which.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
+from typing import Any, Callable
 
 from ..model import Block, Document, Paragraph, Provenance
 from .engine import Box
@@ -17,7 +19,19 @@ LOW_CONFIDENCE = 0.9
 DASH_CONFIDENCE = 0.95  # a lone flat stroke in a cell, recognised by its shape
 
 
-def _cell_reader(gray, ink, raw_ink, rules, unit: float):
+@dataclass(frozen=True)
+class CellReader:
+    """The layout's second look at a cell: ``reader(box, boxes)`` re-reads it from its ink,
+    ``reader.dots(box)`` finds the printed points in it."""
+
+    read: Callable[..., tuple[str, float] | None]
+    dots: Callable[[Any], list[float]]
+
+    def __call__(self, box: Any, boxes: Any = ()) -> tuple[str, float] | None:
+        return self.read(box, boxes)
+
+
+def _cell_reader(gray, ink, raw_ink, rules, unit: float) -> CellReader:
     """A second look at one cell, from its ink: ``read(box, boxes)`` gives None when there is
     nothing the detector missed, else the text and score of a re-read. With no boxes: a flat
     lone stroke is a dash, other marks are recognised on their own crop (nothing recognised:
@@ -84,8 +98,7 @@ def _cell_reader(gray, ink, raw_ink, rules, unit: float):
         return [x0 + s[0] + s[2] / 2 for s in comps
                 if 1.2 * unit <= s[2] <= 3.2 * unit and 1.2 * unit <= s[3] <= 3.2 * unit
                 and s[4] >= (1.1 * unit) ** 2 and s[1] + s[3] / 2 >= top + 0.6 * (base - top)]
-    read.dots = dots
-    return read
+    return CellReader(read, dots)
 
 
 def ocr_page(page: PageImage) -> tuple[list[Block], dict]:
@@ -104,7 +117,8 @@ def ocr_page(page: PageImage) -> tuple[list[Block], dict]:
     grids = find_grids(gray, unit)
     ink = binarise(gray)
     horiz, vert = rule_masks(ink, unit)
-    rules = cv2.dilate(horiz | vert, cv2.getStructuringElement(cv2.MORPH_RECT, (int(unit) | 1, int(unit) | 1)))
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (int(unit) | 1, int(unit) | 1))
+    rules: np.ndarray = cv2.dilate(horiz | vert, kernel)  # uint8 like ink (OpenCV's stubs allow float)
     raw_ink = ink & ~rules
     # ink off the rules (and their ragged edges), speckle dropped, strokes broken by a low-dpi
     # scan closed up (a thin dash in pieces)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..errors import InputError
 
@@ -14,9 +15,10 @@ MAX_IMAGE_SIDE = 6000  # larger images are scaled down (a scan past ~500 dpi gai
 @dataclass
 class PageImage:
     no: int  # 1-based page number
-    image: object  # numpy uint8 grayscale
+    image: Any  # numpy uint8 grayscale; None for a page read from its text layer
     scale: float | None  # pixels per PDF point; None for image files (bboxes stay in pixels)
-    text_lines: list = field(default_factory=list)  # (text, bbox pt) for pages read from their text layer
+    # (text, bbox pt) for pages read from their text layer
+    text_lines: list[tuple[str, tuple[float, float, float, float]]] = field(default_factory=list)
 
 
 def pdf_pages(data: bytes, name: str, *, dpi: int = DPI, ocr_pages: set[int] | None = None) -> list[PageImage]:

@@ -12,7 +12,6 @@ import re
 import warnings
 
 from bs4 import BeautifulSoup, Comment, NavigableString, Tag
-from bs4 import XMLParsedAsHTMLWarning
 
 from ..errors import LimitExceededError
 from ..limits import DEFAULT_LIMITS, Limits, resolve
@@ -62,13 +61,14 @@ def _path(tag: Tag, cache: dict | None = None) -> str:
     page of 200,000 sibling paragraphs took quadratic time."""
     cache = {} if cache is None else cache
     parts = []
-    node = tag
+    node: Tag | None = tag
     while node is not None and isinstance(node, Tag) and node.name != "[document]":
         parent = node.parent
         if parent is not None:
             numbering = cache.get(id(parent))
             if numbering is None:
-                numbering, counts = {}, {}
+                numbering = {}
+                counts: dict[str, int] = {}
                 for c in parent.children:
                     if isinstance(c, Tag):
                         counts[c.name] = counts.get(c.name, 0) + 1
