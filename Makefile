@@ -24,7 +24,10 @@ demo: .venv-demo/.installed
 	.venv-demo/bin/extract fixtures --out demo-dataset --format parquet,csv,xlsx --summary
 	@echo "dataset written to demo-dataset/ (open demo-dataset/summary.html)"
 
+# Lint and type-check first (seconds), then the suite (minutes); the first failure stops the target.
 test: .venv/.installed
+	.venv/bin/ruff check .
+	.venv/bin/mypy extractor
 	.venv/bin/python -m pytest -q
 
 bench: .venv/.installed
@@ -32,4 +35,4 @@ bench: .venv/.installed
 	.venv/bin/python benchmarks/batch_scale.py
 
 clean:
-	rm -rf .venv .venv-demo demo-dataset .pytest_cache
+	rm -rf .venv .venv-demo demo-dataset .pytest_cache .ruff_cache .mypy_cache
