@@ -13,7 +13,7 @@ from .checks import run_checks
 from .errors import ExtractorError, InputError, LimitExceededError, NotAReportError
 from .limits import DEFAULT_LIMITS, Limits, resolve
 from .mapping.mapper import detect_template, map_document
-from .mapping.metadata import (agency_from_title, find_title, page_metadata, parse_date,
+from .mapping.metadata import (agency_from_title, body_above_title, find_title, page_metadata, parse_date,
                                report_year, scope, signature)
 from .mapping.sections import extract_sections
 from .model import Document
@@ -70,7 +70,10 @@ def extract_document(doc: Document, *, source: str | None = None, sha256: str | 
     year = report_year(title, doc)
     sig = signature(doc)
     page = page_metadata(doc)
-    agency = agency_from_title(title) or sig.body or page.get("agency")
+    # the title, the line above it, the signature: never the CMS's publisher (SCHEMA.md metadata)
+    agency = agency_from_title(title) or body_above_title(doc, title) or sig.body
+    if agency is None:
+        warnings.append("agency: the report names no body (not in the title, the line above it or a signature)")
     published = sig.date or (parse_date(page["date"]) if "date" in page else None)
     if year is None and published is not None:
         year = published.year - 1
@@ -134,7 +137,7 @@ def _cell_dict(c) -> dict:
     prov = c.provenance
     return {
         "table": c.table, "row": c.row, "column": c.column, "value": c.value, "raw": c.raw,
-        "state": c.state, "unit": c.unit,
+        "state": c.state, "unit": c.unit, "how": c.how,
         "page": prov.page if prov else None,
         "path": prov.path if prov else None,
         "bbox": list(prov.bbox) if prov and prov.bbox else None,

@@ -65,6 +65,18 @@ def _equation(name: str, scope: str, key: str, cells, left: list[Address], right
     return CheckResult(name, "pass" if ok else "fail", scope, key, lv, rv, lt, rt)
 
 
+_OTHER_2021 = ("other_overdue_correction", "other_unpaid_fees", "other_other")
+
+
+def _outcome_rows(rows: list[str], cells: Mapping[Address, tuple], col: str) -> list[str]:
+    """The outcome rows of one column; a 2021 table that printed （六）其他处理 as one 2019-style
+    row is summed with that row (``other_handling``) in place of the three rows it stands for."""
+    if ("requests", "other_handling", col) not in cells or "other_handling" in rows:
+        return rows
+    first = rows.index(_OTHER_2021[0])
+    return [*rows[:first], "other_handling", *(r for r in rows[first:] if r not in _OTHER_2021)]
+
+
 def run_checks(template: Template, cells: Mapping[Address, tuple]) -> list[CheckResult]:
     """``cells`` maps (table, row, column) to (value, state)."""
     out: list[CheckResult] = []
@@ -79,9 +91,10 @@ def run_checks(template: Template, cells: Mapping[Address, tuple]) -> list[Check
                              [a("new_requests"), a("carried_over")], [a("total_processed"), a("carried_forward")],
                              "new_requests + carried_over", "total_processed + carried_forward"))
     for col in [c.key for c in req.columns]:
+        rows = _outcome_rows(outcome_rows, cells, col)
         out.append(_equation("requests.outcomes_sum", "column", col, cells,
-                             [("requests", "total_processed", col)], [("requests", r, col) for r in outcome_rows],
-                             "total_processed", " + ".join(outcome_rows)))
+                             [("requests", "total_processed", col)], [("requests", r, col) for r in rows],
+                             "total_processed", " + ".join(rows)))
     for row in row_keys:
         out.append(_equation("requests.row_total", "row", row, cells,
                              [("requests", row, "total")], [("requests", row, c) for c in applicant],

@@ -15,6 +15,8 @@ from functools import lru_cache
 from ..model import Cell, Document, Provenance, Table
 from ..schema import (APPLICANT_COLUMNS, SUBTOTAL_LABEL, TEMPLATES, Column, Row, TableSpec,
                       Template)
+from .align import (JOINED, POSITION, Placed, has_values, is_header, join_fragments, place_by_position,
+                    read_all_by_position)
 from .labels import normalise
 from .numbers import looks_like_value, parse_value
 from .rows import RowView, split_row, transpose
@@ -36,6 +38,8 @@ class MappedCell:
     state: str
     unit: str | None = None
     provenance: Provenance | None = None
+    how: str = "text"  # "text", "ocr", or "position" (its row placed by the template's row order)
+    from_empty_piece: bool = False  # from a row that printed no number at all (a fragment's blanks)
 
 
 @dataclass
@@ -44,6 +48,8 @@ class MapResult:
     cells: list[MappedCell]
     warnings: list[str] = field(default_factory=list)
     tables_found: list[str] = field(default_factory=list)
+    # Tables whose every row was placed by position: accepted only when their checks pass.
+    position_tables: list[str] = field(default_factory=list)
 
 
 # --- template ---------------------------------------------------------------------------------
@@ -85,14 +91,20 @@ def _keys(row: Row) -> tuple[str, ...]:
 
 def match_row(spec: TableSpec, label_keys: list[str]) -> Row | None:
     """The schema row a printed label names, most specific label cell first."""
+    return match_row_how(spec, label_keys)[0]
+
+
+def match_row_how(spec: TableSpec, label_keys: list[str]) -> tuple[Row | None, bool]:
+    """The schema row a printed label names, and whether the label names it in full (True) or
+    only by a prefix (a label cut by a page break, or with extra words)."""
     if not label_keys:
-        return None
+        return None, False
     # the last cell, all cells joined, then each earlier cell (text after the label: 见附件)
     candidates = [label_keys[-1], "".join(label_keys), *reversed(label_keys[:-1])]
     for text in candidates:
         exact = [r for r in spec.rows if text in _keys(r)]
         if exact:
-            return exact[0]
+            return exact[0], True
     for text in candidates:
         best: tuple[int, Row] | None = None
         for r in spec.rows:
@@ -102,8 +114,8 @@ def match_row(spec: TableSpec, label_keys: list[str]) -> Row | None:
                     if best is None or len(k) > best[0]:
                         best = (len(k), r)
         if best:
-            return best[1]
-    return None
+            return best[1], False
+    return None, False
 
 
 def _marker_kind(template: Template, text: str) -> str | None:
@@ -150,32 +162,35 @@ def map_document(doc: Document, template_key: str) -> MapResult:
                 buckets[current].append(rv)
 
     cells: dict[tuple[str, str, str], MappedCell] = {}
+    position_tables: list[str] = []
     for spec in template.tables:
         rows = buckets[spec.key]
         if spec.key == "active_disclosure":
             _map_active(spec, rows, cells, warnings)
         elif spec.key == "requests":
-            _map_requests(spec, rows, cells, warnings)
+            if _map_requests(spec, rows, cells, warnings, template_key):
+                position_tables.append(spec.key)
         else:
             _map_review(spec, rows, cells, warnings)
 
     out: list[MappedCell] = []
-    missing = 0
-    for t, r, c in template.addresses():
+    addresses = template.addresses()
+    for t, r, c in addresses:
         mc = cells.get((t, r, c))
         if mc is None:
-            missing += 1
             mc = MappedCell(t, r, c, None, None, "missing")
         out.append(mc)
+    known = set(addresses)
+    out.extend(mc for k, mc in cells.items() if k not in known)  # a 2019-style （六） row in a 2021 table
     found = [spec.key for spec in template.tables if any(k[0] == spec.key for k in cells)]
     for spec in template.tables:
         if spec.key not in found:
             warnings.append(f"{spec.key}: table not found")
         else:
-            n = sum(1 for k in template.addresses() if k[0] == spec.key and k not in cells)
+            n = sum(1 for k in addresses if k[0] == spec.key and k not in cells)
             if n:
                 warnings.append(f"{spec.key}: {n} cells not found in the document")
-    return MapResult(template_key, out, warnings, found)
+    return MapResult(template_key, out, list(dict.fromkeys(warnings)), found, position_tables)
 
 
 def _maybe_transpose(table: Table) -> Table:
@@ -204,20 +219,27 @@ def _table_kind(template: Template, table: Table, rows: list[RowView]) -> str | 
 
 
 def _put(cells: dict, warnings: list[str], table: str, row: str, col: Column, cell: Cell | None,
-         unit_hint: str | None = None) -> None:
+         unit_hint: str | None = None, *, how: str = "text", empty_piece: bool = False) -> None:
     key = (table, row, col.key)
     if key in cells:
-        if cell is not None and cells[key].raw != cell.text.strip():
-            warnings.append(f"{table}.{row}.{col.key}: printed again with {cell.text.strip()!r}; "
-                            f"kept the first, {cells[key].raw!r}")
-        return
+        old = cells[key]
+        if old.from_empty_piece and cell is not None and not empty_piece:
+            # a piece of the row that printed no number must never shadow the row's numbers
+            warnings.append(f"{table}.{row}: printed twice, once without any number; kept the numbers")
+            del cells[key]
+        else:
+            if cell is not None and old.raw != cell.text.strip():
+                warnings.append(f"{table}.{row}.{col.key}: printed again with {cell.text.strip()!r}; "
+                                f"kept the first, {old.raw!r}")
+            return
     if cell is None:
         return
     p = parse_value(cell.text, kind=col.kind)
     unit = p.unit or (unit_hint if col.kind == "money" else None) or col.unit
     if p.state == "unreadable":
         warnings.append(f"{table}.{row}.{col.key}: cannot read {p.raw!r} as a number")
-    cells[key] = MappedCell(table, row, col.key, p.value, p.raw, p.state, unit, cell.provenance)
+    read = how if how == POSITION else ("ocr" if cell.provenance.source == "ocr" else "text")
+    cells[key] = MappedCell(table, row, col.key, p.value, p.raw, p.state, unit, cell.provenance, read, empty_piece)
 
 
 def _values(spec: TableSpec, row: Row, rv: RowView, expected: int) -> list[Cell]:
@@ -248,13 +270,27 @@ def _unplaceable(cells: dict, warnings: list[str], table: str, row: Row, columns
                                     None, rv.values[0].provenance if rv.values else None)
 
 
+def _cell_how(p: Placed) -> str:
+    return POSITION if p.how == POSITION else "text"
+
+
 def _map_active(spec: TableSpec, rows: list[RowView], cells: dict, warnings: list[str]) -> None:
+    def fits(row: Row, rv: RowView) -> bool:
+        n = len(spec.columns_of(row))
+        return len(rv.values) == n or (len(rv.values) > n and not any(c.text.strip() for c in rv.values[n:]))
+
+    placed = join_fragments(spec, rows, match_row_how, warnings)
+    place_by_position(spec, placed, fits, warnings)
+    unit_of: dict[int, str | None] = {}
     header_text = ""
-    for rv in rows:
-        row = match_row(spec, rv.label_keys) if rv.labels else None
+    for rv in rows:  # the unit printed in a header (本年收费金额（单位：万元）) applies below it
+        if not has_values(rv) and is_header(spec, rv, False):
+            header_text = "".join(c.text for c in rv.labels)
+        m = _UNIT_IN_HEADER.search(header_text)
+        unit_of[id(rv)] = m.group(1) if m else None
+    for pl in placed:
+        row, rv = pl.row, pl.rv
         if row is None:
-            if not any(c.text.strip() for c in rv.values):
-                header_text = "".join(c.text for c in rv.labels)
             continue
         columns = spec.columns_of(row)
         values = _values(spec, row, rv, len(columns))
@@ -263,12 +299,10 @@ def _map_active(spec: TableSpec, rows: list[RowView], cells: dict, warnings: lis
         if len(values) != len(columns):
             _unplaceable(cells, warnings, spec.key, row, columns, rv)
             continue
-        unit = None
-        m = _UNIT_IN_HEADER.search(header_text)
-        if m:
-            unit = m.group(1)
+        unit = unit_of.get(id(rv))
         for col, cell in zip(columns, values):
-            _put(cells, warnings, spec.key, row.key, col, cell, unit)
+            _put(cells, warnings, spec.key, row.key, col, cell, unit, how=_cell_how(pl),
+                 empty_piece=not has_values(rv))
 
 
 def _header_columns(rv: RowView, headers: list[RowView]) -> list[str] | None:
@@ -293,21 +327,44 @@ def _header_columns(rv: RowView, headers: list[RowView]) -> list[str] | None:
     return keys
 
 
-def _map_requests(spec: TableSpec, rows: list[RowView], cells: dict, warnings: list[str]) -> None:
-    headers: list[RowView] = []
+def _map_requests(spec: TableSpec, rows: list[RowView], cells: dict, warnings: list[str],
+                  template_key: str) -> bool:
+    """Table 三. Returns True when its rows were all read by position (accepted only if the
+    checks pass: the caller decides)."""
+    headers = [rv for rv in rows if not has_values(rv) and is_header(spec, rv, False)]
+    subtotal = any(normalise(SUBTOTAL_LABEL) in rv.label_keys for rv in headers)
+    widths = (7, 8) if subtotal else (7,)
+
+    def fits(row: Row, rv: RowView) -> bool:
+        return len(_values(spec, row, rv, widths[-1])) in widths
+
+    placed = join_fragments(spec, rows, match_row_how, warnings)
+    aggregate = _other_handling_aggregate(spec, placed, template_key)
+    if aggregate is not None:
+        placed.remove(aggregate)
+    place_by_position(spec, placed, fits, warnings)
+    by_position = False
+    if not any(p.row is not None for p in placed):
+        by_position = read_all_by_position(spec, [p for p in placed if has_values(p.rv)], fits, warnings)
+        placed = [p for p in placed if p.row is not None]
+    if aggregate is not None:
+        placed.append(aggregate)
+
     last_keys: list[str] | None = None
-    subtotal_seen = False
-    for rv in rows:
-        row = match_row(spec, rv.label_keys)
-        expected = len(last_keys) if last_keys else (8 if subtotal_seen else 7)
-        values = _values(spec, row, rv, expected) if row is not None else []
-        if row is None or not values:
-            if rv.labels and not any(c.text.strip() for c in rv.values):
-                headers.append(rv)
-                if normalise(SUBTOTAL_LABEL) in [normalise(c.text) for c in rv.labels]:
-                    subtotal_seen = True
+    for pl in placed:
+        row, rv = pl.row, pl.rv
+        if row is None:
+            if has_values(rv):
+                text = " ".join(c.text.strip() for c in rv.labels) or "(no label)"
+                warnings.append(f"{spec.key}: a row labelled {text!r} with values "
+                                f"({' | '.join(c.text.strip() for c in rv.values)}) matches no row; not read")
             continue
-        keys = _header_columns(rv, headers) if values is rv.values else None
+        expected = len(last_keys) if last_keys else widths[-1]
+        values = _values(spec, row, rv, expected)
+        if not values:
+            continue
+        before = [h for h in headers if (h.table_index, h.row_index) < (rv.table_index, rv.row_index)]
+        keys = _header_columns(rv, before) if values is rv.values else None
         if keys is None:
             n = len(values)
             default = [c.key for c in APPLICANT_COLUMNS]
@@ -315,7 +372,7 @@ def _map_requests(spec: TableSpec, rows: list[RowView], cells: dict, warnings: l
                 keys = last_keys
             elif n == 7:
                 keys = default
-            elif n == 8 and subtotal_seen:
+            elif n == 8 and subtotal:
                 keys = default[:6] + ["_subtotal"] + default[6:]
             else:
                 _unplaceable(cells, warnings, spec.key, row, spec.columns, rv)
@@ -324,7 +381,43 @@ def _map_requests(spec: TableSpec, rows: list[RowView], cells: dict, warnings: l
         by_key = {c.key: c for c in spec.columns}
         for key, cell in zip(keys, values):
             if key in by_key:
-                _put(cells, warnings, spec.key, row.key, by_key[key], cell)
+                _put(cells, warnings, spec.key, row.key, by_key[key], cell, how=_cell_how(pl),
+                     empty_piece=not has_values(rv))
+    if aggregate is not None:
+        _derive_other_rows(spec, cells, warnings)
+    return by_position
+
+
+_OTHER_2021 = ("other_overdue_correction", "other_unpaid_fees", "other_other")
+
+
+def _other_handling_aggregate(spec: TableSpec, placed: list[Placed], template_key: str) -> Placed | None:
+    """A 2021 table that prints （六）其他处理 as one 2019-style row: that row, as ``other_handling``."""
+    if template_key != "2021" or any(p.row is not None and p.row.key in _OTHER_2021 for p in placed):
+        return None
+    aggregate_row = TEMPLATES["2019"].table("requests").row("other_handling")
+    for p in placed:
+        if p.row is None and has_values(p.rv) and any(k in _keys(aggregate_row) for k in p.rv.label_keys):
+            return Placed(p.rv, aggregate_row, p.how, True)
+    return None
+
+
+def _derive_other_rows(spec: TableSpec, cells: dict, warnings: list[str]) -> None:
+    """（六） printed as one row: all zeros → the three 2021 rows are 0 (``derived``); else they
+    stay missing and the aggregate ``other_handling`` carries the numbers."""
+    agg = [cells.get((spec.key, "other_handling", c.key)) for c in spec.columns]
+    zeros = all(mc is not None and mc.value == 0 for mc in agg)
+    if zeros:
+        for row in _OTHER_2021:
+            for col in spec.columns:
+                cells.setdefault((spec.key, row, col.key),
+                                 MappedCell(spec.key, row, col.key, 0, None, "derived"))
+        warnings.append(f"{spec.key}.other_handling: （六）其他处理 printed as one 2019-style row of zeros; "
+                        f"the three 2021 rows ({', '.join(_OTHER_2021)}) derived as 0")
+    else:
+        warnings.append(f"{spec.key}.other_handling: （六）其他处理 printed as one 2019-style row with numbers; "
+                        f"the three 2021 rows ({', '.join(_OTHER_2021)}) are missing, the aggregate is "
+                        "reported as requests.other_handling")
 
 
 def _map_review(spec: TableSpec, rows: list[RowView], cells: dict, warnings: list[str]) -> None:

@@ -74,6 +74,31 @@ def find_title(doc: Document) -> str | None:
     return doc.title or None
 
 
+# What a body's name ends with (局, 委员会, 人民政府, 街道办事处, 中心 …): a line that ends so and
+# says nothing else may name the body above a title that does not.
+_BODY_END = re.compile(r"(局|委员会|委|办公室|办公厅|办|厅|院|政府|会|室|处|所|中心|街道|镇|乡|部|署|馆|站|队|"
+                       r"司|社|团|公司|集团|区|县|市|盟|旗|州|省)$")
+_NOT_A_BODY = re.compile(r"文件$|[。；;，,：:！!？?]|\d{4}\s*年|政府信息公开|年度报告")
+
+
+def body_above_title(doc: Document, title: str | None) -> str | None:
+    """The body on its own line right above a title that names none (WPS/Word title blocks:
+    '徐州市铜山区交通运输局' then '2024 年政府信息公开工作年度报告'); never a 文件 banner."""
+    if not title:
+        return None
+    paras = [b for b in doc.blocks[:400] if isinstance(b, Paragraph)]
+    flat = [re.sub(r"\s+", "", nfkc(p.text)) for p in paras]
+    head = title[: min(len(title), 8)]
+    for i, text in enumerate(flat):
+        if text and head in text and i > 0:
+            above = flat[i - 1]
+            if 2 <= len(above) <= 40 and _BODY_END.search(above) and not _NOT_A_BODY.search(above) \
+                    and not _NAVIGATION.search(above) and parse_date(above) is None:
+                return above
+            return None
+    return None
+
+
 def agency_from_title(title: str | None) -> str | None:
     """'巴彦淖尔市商务局2024年政府信息公开工作年度报告' -> '巴彦淖尔市商务局' (year first or last)."""
     if not title:

@@ -1,0 +1,221 @@
+"""Rows to template rows when labels are not enough: pieces of a row broken over a page are
+joined, and a row whose label has a slip (or is blank) is placed by the template's fixed row
+order between two confidently matched neighbours. Every row placed this way is said so.
+
+The mapper gives each table's rows (header rows and data rows, in printed order); this module
+returns the data rows, each with the schema row it stands for and how that was decided.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+from functools import lru_cache
+from typing import Callable
+
+from ..model import Cell
+from ..schema import APPLICANT_COLUMNS, Row, TableSpec
+from .labels import normalise
+from .rows import RowView
+
+# How a row was matched: by its label ("label"), by its label once the pieces of a row broken
+# over a page were joined ("joined"), or by the template's row order ("position").
+LABEL, JOINED, POSITION = "label", "joined", "position"
+# A slip in a label (撑握 for 掌握, 止公开 for 法规禁止公开) keeps most of the label.
+CLOSE_ENOUGH = 0.6
+
+
+@dataclass
+class Placed:
+    """A data row and the template row it stands for (None: not placed)."""
+
+    rv: RowView
+    row: Row | None
+    how: str = LABEL
+    exact: bool = False
+
+
+@lru_cache(maxsize=None)
+def _row_keys(row: Row) -> tuple[str, ...]:
+    return tuple(sorted(k for k in {normalise(row.label), *(normalise(a) for a in row.aliases)} if k))
+
+
+@lru_cache(maxsize=None)
+def _words(spec: TableSpec) -> tuple[frozenset[str], tuple[str, ...], frozenset[str]]:
+    """(every exact row key, group and marker labels, column and header labels) of a table."""
+    exact = frozenset(k for r in spec.rows for k in _row_keys(r))
+    groups = tuple(sorted({normalise(r.group) for r in spec.rows if r.group}
+                          | {normalise(m) for m in spec.markers}))
+    columns = {normalise(c.label) for r in spec.rows for c in spec.columns_of(r)}
+    columns |= {normalise(a) for r in spec.rows for c in spec.columns_of(r) for a in c.aliases}
+    columns |= {normalise(c.label) for c in APPLICANT_COLUMNS} | {"信息内容", "申请人情况", "法人或其他组织"}
+    return exact, groups, frozenset(k for k in columns if k)
+
+
+def is_group_fragment(spec: TableSpec, key: str) -> bool:
+    """A piece of a merged group label (三、本年度办理结果 cut by a page: '理结果'), not a row label."""
+    exact, groups, _ = _words(spec)
+    return bool(key) and key not in exact and any(key in g for g in groups)
+
+
+def own_label(spec: TableSpec, rv: RowView) -> str:
+    """The row's own label: its label cells without the group labels to their left."""
+    keys = [k for k in rv.label_keys if not is_group_fragment(spec, k)]
+    groups = {normalise(r.group) for r in spec.rows if r.group}
+    keys = [k for k in keys if k not in groups]
+    return keys[-1] if keys else ""
+
+
+def is_header(spec: TableSpec, rv: RowView, exact: bool) -> bool:
+    """A header or spacer row: nothing printed where values go, no row named in full, and
+    column labels or table markers among its cells (or no text at all)."""
+    if exact or any(c.text.strip() for c in rv.values):
+        return False
+    _, _, columns = _words(spec)
+    own = own_label(spec, rv)
+    joined = "".join(rv.label_keys)
+    return not own or own in columns or any(normalise(m) in joined for m in spec.markers)
+
+
+def has_values(rv: RowView) -> bool:
+    return any(c.text.strip() for c in rv.values)
+
+
+def similarity(text: str, row: Row) -> float:
+    """How close a printed label is to any wording of a schema row (0..1)."""
+    return max((SequenceMatcher(None, text, k, autojunk=False).ratio() for k in _row_keys(row)), default=0.0)
+
+
+Matcher = Callable[[TableSpec, list[str]], "tuple[Row | None, bool]"]
+
+
+def join_fragments(spec: TableSpec, rows: list[RowView], match: Matcher,
+                   warnings: list[str]) -> list[Placed]:
+    """Data rows with their label matches, the two pieces of a row broken over a page joined.
+
+    Word and WPS let a row break over a page: the label's start on page N and the rest of the
+    label with the numbers on page N+1, or the numbers on N and the label's last line on N+1.
+    Read apart, the piece without numbers would stand for the row with blanks (zeros); joined,
+    the row has its label and its numbers once. Header rows (column labels) are dropped.
+    """
+    placed = [Placed(rv, row, LABEL, exact) for rv in rows for row, exact in [match(spec, rv.label_keys)]]
+    placed = [p for p in placed if not is_header(spec, p.rv, p.exact)]
+    out: list[Placed] = []
+    i = 0
+    while i < len(placed):
+        a = placed[i]
+        b = placed[i + 1] if i + 1 < len(placed) else None
+        joined = _join(spec, a, b, match) if b is not None else None
+        if joined is not None:
+            if joined.row is not None:
+                warnings.append(f"{spec.key}.{joined.row.key}: printed in two pieces (a row broken over a "
+                                "page); joined")
+            out.append(joined)
+            i += 2
+            continue
+        out.append(a)
+        i += 1
+    return out
+
+
+def _join(spec: TableSpec, a: Placed, b: Placed, match: Matcher) -> Placed | None:
+    """``a`` and ``b`` as one row, when they are the two pieces of one row; else None."""
+    a_vals, b_vals = has_values(a.rv), has_values(b.rv)
+    if a_vals == b_vals:
+        return None
+    a_own, b_own = own_label(spec, a.rv), own_label(spec, b.rv)
+    if (a.exact and a_vals) or (b.exact and b_vals):
+        return None  # the piece with the numbers names its row in full: the other is a row of its own
+    # the piece without numbers must be a label piece (or nothing), never a full row of blanks
+    empty, full = (b, a) if a_vals else (a, b)
+    separate_tables = a.rv.table is not b.rv.table
+    row = _completed_row(spec, a_own + b_own)
+    if row is None and not own_label(spec, full.rv) and empty.row is not None and separate_tables:
+        row = empty.row  # the numbers carried over a page without their label: the label's row
+    if row is None:
+        return None
+    if (empty.row is not None and empty.row is not row) or (full.row is not None and full.row is not row):
+        return None
+    rv = RowView(full.rv.table, full.rv.table_index, full.rv.row_index,
+                 a.rv.labels + b.rv.labels, full.rv.values, full.rv.value_cols)
+    return Placed(rv, row, JOINED, True)
+
+
+def _completed_row(spec: TableSpec, text: str) -> Row | None:
+    """The row whose label ``text`` (two pieces joined) is, in full or as its start."""
+    if not text:
+        return None
+    for row in spec.rows:
+        if any(k == text or (len(text) >= 4 and k.startswith(text)) for k in _row_keys(row)):
+            return row
+    return None
+
+
+def place_by_position(spec: TableSpec, placed: list[Placed], n_values: Callable[[Row, RowView], bool],
+                      warnings: list[str]) -> None:
+    """Give a template row to each unplaced data row that sits between two confidently matched
+    neighbours, when the rows between them are exactly the template's rows in between, each has
+    the right number of values, and its label is close to the expected one or blank.
+
+    Partial label matches that break the template's order are first taken back.
+    """
+    order = {r.key: i for i, r in enumerate(spec.rows)}
+    _drop_out_of_order(placed, order)
+    anchors = [i for i, p in enumerate(placed) if p.row is not None]
+    taken = {p.row.key for p in placed if p.row is not None}
+    for left, right in zip(anchors, anchors[1:]):
+        gap = placed[left + 1:right]
+        if not gap:
+            continue
+        lo, hi = order[placed[left].row.key], order[placed[right].row.key]  # type: ignore[union-attr]
+        between = [r for r in spec.rows[lo + 1:hi] if r.key not in taken]
+        if len(between) != len(gap):
+            continue
+        if not all(_fits(spec, p, r, n_values) for p, r in zip(gap, between)):
+            continue
+        for p, r in zip(gap, between):
+            p.row, p.how = r, POSITION
+            taken.add(r.key)
+            printed = own_label(spec, p.rv)
+            what = f"label {''.join(c.text for c in p.rv.labels).strip()!r}" if printed else "no label"
+            warnings.append(f"{spec.key}.{r.key}: matched by position (the template's row order; {what})")
+
+
+def _fits(spec: TableSpec, p: Placed, row: Row, n_values: Callable[[Row, RowView], bool]) -> bool:
+    if not n_values(row, p.rv):
+        return False
+    text = own_label(spec, p.rv)
+    return not text or similarity(text, row) >= CLOSE_ENOUGH
+
+
+def _drop_out_of_order(placed: list[Placed], order: dict[str, int]) -> None:
+    """A partial (prefix) label match out of order with the exact matches around it is taken back."""
+    exact = [(i, order[p.row.key]) for i, p in enumerate(placed) if p.row is not None and p.exact]
+    for i, p in enumerate(placed):
+        if p.row is None or p.exact:
+            continue
+        k = order[p.row.key]
+        before = [o for j, o in exact if j < i]
+        after = [o for j, o in exact if j > i]
+        if (before and max(before) >= k) or (after and min(after) <= k):
+            p.row = None
+
+
+def read_all_by_position(spec: TableSpec, placed: list[Placed], n_values: Callable[[Row, RowView], bool],
+                         warnings: list[str]) -> bool:
+    """Last resort: no label of the table could be read, but its data rows are exactly the
+    template's rows, each with the template's number of values. Placed in order and flagged;
+    the caller accepts them only when the table's checks pass."""
+    if any(p.row is not None for p in placed) or len(placed) != len(spec.rows):
+        return False
+    if not all(n_values(r, p.rv) for p, r in zip(placed, spec.rows)):
+        return False
+    for p, r in zip(placed, spec.rows):
+        p.row, p.how = r, POSITION
+    warnings.append(f"{spec.key}: no row label could be read; all {len(spec.rows)} rows read by position "
+                    "(the template's row order), accepted only if the table's checks pass")
+    return True
+
+
+def values_of(cells: list[Cell]) -> list[str]:
+    return [c.text.strip() for c in cells]
