@@ -30,8 +30,8 @@ def estimate_angle(gray) -> float:
     h, w = ink.shape
     f = min(1.0, 900 / max(w, 1))
     small = cv2.resize(ink, (max(1, int(w * f)), max(1, int(h * f))), interpolation=cv2.INTER_AREA)
-    best = max(np.arange(-MAX_ANGLE, MAX_ANGLE + 1e-9, 0.25), key=lambda a: _sharpness(small, a))
-    fine = max(np.arange(best - 0.25, best + 0.25 + 1e-9, 0.05), key=lambda a: _sharpness(small, a))
+    best = max(np.arange(-MAX_ANGLE, MAX_ANGLE + 1e-9, 0.25), key=lambda a: _sharpness(small, float(a)))
+    fine = max(np.arange(best - 0.25, best + 0.25 + 1e-9, 0.05), key=lambda a: _sharpness(small, float(a)))
     return float(round(fine, 2))
 
 
