@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import Iterable, Union
 
 from . import __version__
-from .checks import run_checks
+from .checks import CheckResult, run_checks
 from .errors import ExtractorError, InputError, LimitExceededError, NotAReportError
 from .limits import DEFAULT_LIMITS, Limits, resolve
-from .mapping.mapper import detect_template, map_document
+from .mapping.mapper import MapResult, detect_template, map_document
 from .mapping.metadata import (agency_from_title, body_above_title, find_title, page_metadata, parse_date,
                                report_year, scope, signature)
 from .mapping.sections import extract_sections
@@ -93,9 +93,12 @@ def extract_document(doc: Document, *, source: str | None = None, sha256: str | 
             raise NotAReportError(f"{source or 'input'}: no table of the {template_key} template could be read")
         warnings.extend(result.warnings)
         template = template_key
-        cells = [_cell_dict(c) for c in result.cells]
         checks = run_checks(TEMPLATES[template_key],
                             {(c.table, c.row, c.column): (c.value, c.state) for c in result.cells})
+        if _refuse_unconfirmed_positions(result, checks, warnings):
+            checks = run_checks(TEMPLATES[template_key],
+                                {(c.table, c.row, c.column): (c.value, c.state) for c in result.cells})
+        cells = [_cell_dict(c) for c in result.cells]
         if doc.meta.get("ocr"):  # OCR'd: name likely misreads and unsure cells (never changed)
             from .ocr.suspects import ocr_warnings
             warnings.extend(ocr_warnings(TEMPLATES[template_key], cells, checks))
@@ -133,6 +136,24 @@ def _legacy_or_raise(doc: Document, title: str | None, year: int | None, source:
                               "(the tables may be images)")
 
 
+def _refuse_unconfirmed_positions(result: MapResult, checks: list[CheckResult], warnings: list[str]) -> bool:
+    """A table read wholly by position stands only if its checks pass; otherwise its cells are
+    unreadable (a number is never guessed). True when some cells were refused."""
+    refused = False
+    for table in result.position_tables:
+        own = [c for c in checks if c.check.startswith(table + ".")]
+        if own and all(c.status == "pass" for c in own):
+            warnings.append(f"{table}: the rows read by position are confirmed by the table's checks")
+            continue
+        for c in result.cells:
+            if c.table == table and c.how == "position":
+                c.value, c.state = None, "unreadable"
+        warnings.append(f"{table}: the rows read by position are not confirmed by the table's checks; "
+                        "their cells are left unreadable")
+        refused = True
+    return refused
+
+
 def _cell_dict(c) -> dict:
     prov = c.provenance
     return {
@@ -141,7 +162,7 @@ def _cell_dict(c) -> dict:
         "page": prov.page if prov else None,
         "path": prov.path if prov else None,
         "bbox": list(prov.bbox) if prov and prov.bbox else None,
-        **({"source": prov.source, "confidence": prov.confidence} if prov and prov.confidence is not None else {}),
+        "confidence": prov.confidence if prov else None,
     }
 
 

@@ -29,7 +29,9 @@ REPORTS: dict[str, tuple[str, str]] = {
 CELLS: dict[str, tuple[str, str]] = {
     "source": (_S, "来源"), "sha256": (_S, "文件内容SHA-256"), "table": (_S, "表"), "row": (_S, "行"),
     "column": (_S, "列"), "value": ("float64", "数值"), "raw": (_S, "原文"), "state": (_S, "状态"),
-    "unit": (_S, "单位"), "page": ("Int64", "页码"), "path": (_S, "位置"), "bbox": (_S, "坐标框"),
+    "unit": (_S, "单位"), "how": (_S, "读取方式"),
+    "confidence": ("float64", "识别置信度"), "page": ("Int64", "页码"), "path": (_S, "位置"),
+    "bbox": (_S, "坐标框"),
 }
 CHECKS: dict[str, tuple[str, str]] = {
     "source": (_S, "来源"), "sha256": (_S, "文件内容SHA-256"), "check": (_S, "校验"), "status": (_S, "结果"),

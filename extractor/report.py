@@ -9,7 +9,7 @@ import pandas as pd
 
 from .checks import CheckResult, summarise
 
-CELL_COLUMNS = ["table", "row", "column", "value", "raw", "state", "unit", "page", "path", "bbox"]
+CELL_COLUMNS = ["table", "row", "column", "value", "raw", "state", "unit", "how", "confidence", "page", "path", "bbox"]
 
 
 @dataclass

@@ -95,7 +95,7 @@ def test_scanned_fixture(path: Path, expected_path: Path) -> None:
                  if not flagged(report, got[a])]
     assert not unflagged
     for c in report.cells:  # every value says it was OCR'd and how sure the recogniser was
-        assert c["source"] == "ocr" and 0.0 <= c["confidence"] <= 1.0, c
+        assert c["how"] == "ocr" and 0.0 <= c["confidence"] <= 1.0, c
         assert c["bbox"] is not None
     if not wrong:
         assert report.check_summary == expected["checks"]
