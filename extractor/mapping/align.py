@@ -69,12 +69,15 @@ def own_label(spec: TableSpec, rv: RowView) -> str:
 def is_header(spec: TableSpec, rv: RowView, exact: bool) -> bool:
     """A header or spacer row: nothing printed where values go, no row named in full, and
     column labels or table markers among its cells (or no text at all)."""
-    if exact or any(c.text.strip() for c in rv.values):
+    if any(c.text.strip() for c in rv.values):
         return False
     _, _, columns = _words(spec)
+    if exact:  # '其他' and '总计' name rows too: a row of several column labels is still a header
+        markers = [normalise(m) for m in spec.markers]
+        keys = [k for k in rv.label_keys if not is_group_fragment(spec, k) and not any(m in k for m in markers)]
+        return len(keys) >= 2 and all(k in columns for k in keys)
     own = own_label(spec, rv)
-    joined = "".join(rv.label_keys)
-    return not own or own in columns or any(normalise(m) in joined for m in spec.markers)
+    return not own or own in columns or any(normalise(m) in own for m in spec.markers)
 
 
 def has_values(rv: RowView) -> bool:

@@ -15,7 +15,7 @@ from functools import lru_cache
 from ..model import Cell, Document, Provenance, Table
 from ..schema import (APPLICANT_COLUMNS, SUBTOTAL_LABEL, TEMPLATES, Column, Row, TableSpec,
                       Template)
-from .align import (JOINED, POSITION, Placed, has_values, is_header, join_fragments, place_by_position,
+from .align import (POSITION, Placed, has_values, is_header, join_fragments, place_by_position,
                     read_all_by_position)
 from .labels import normalise
 from .numbers import looks_like_value, parse_value
@@ -197,7 +197,7 @@ def _maybe_transpose(table: Table) -> Table:
     """Table 三 printed with applicant types as rows: turn it the standard way round."""
     if not table.aligned or table.n_rows < 3:
         return table
-    hits = set()
+    hits: set[str] = set()
     for r in range(table.n_rows):
         row = table.distinct_row(r)
         if not any(looks_like_value(c.text) for c in row):
@@ -336,7 +336,7 @@ def _map_requests(spec: TableSpec, rows: list[RowView], cells: dict, warnings: l
     widths = (7, 8) if subtotal else (7,)
 
     def fits(row: Row, rv: RowView) -> bool:
-        return len(_values(spec, row, rv, widths[-1])) in widths
+        return len(_trim_empty_labels(_values(spec, row, rv, widths[-1]), widths[-1])) in widths
 
     placed = join_fragments(spec, rows, match_row_how, warnings)
     aggregate = _other_handling_aggregate(spec, placed, template_key)
@@ -366,6 +366,7 @@ def _map_requests(spec: TableSpec, rows: list[RowView], cells: dict, warnings: l
         before = [h for h in headers if (h.table_index, h.row_index) < (rv.table_index, rv.row_index)]
         keys = _header_columns(rv, before) if values is rv.values else None
         if keys is None:
+            values = _trim_empty_labels(values, widths[-1])
             n = len(values)
             default = [c.key for c in APPLICANT_COLUMNS]
             if last_keys is not None and len(last_keys) == n:
@@ -388,17 +389,27 @@ def _map_requests(spec: TableSpec, rows: list[RowView], cells: dict, warnings: l
     return by_position
 
 
+def _trim_empty_labels(values: list[Cell], width: int) -> list[Cell]:
+    """Empty label cells read as leading blank values (a blank label, a row's second piece)."""
+    extra = len(values) - width
+    if extra > 0 and not any(c.text.strip() for c in values[:extra]):
+        return values[extra:]
+    return values
+
+
 _OTHER_2021 = ("other_overdue_correction", "other_unpaid_fees", "other_other")
 
 
 def _other_handling_aggregate(spec: TableSpec, placed: list[Placed], template_key: str) -> Placed | None:
     """A 2021 table that prints （六）其他处理 as one 2019-style row: that row, as ``other_handling``."""
-    if template_key != "2021" or any(p.row is not None and p.row.key in _OTHER_2021 for p in placed):
+    if template_key != "2021" or any(p.row is not None and p.row.key in _OTHER_2021 and has_values(p.rv)
+                                     for p in placed):
         return None
     aggregate_row = TEMPLATES["2019"].table("requests").row("other_handling")
     for p in placed:
         if p.row is None and has_values(p.rv) and any(k in _keys(aggregate_row) for k in p.rv.label_keys):
-            return Placed(p.rv, aggregate_row, p.how, True)
+            p.row, p.exact = aggregate_row, True
+            return p
     return None
 
 
