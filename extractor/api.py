@@ -178,7 +178,7 @@ def iter_inputs(paths: Iterable[Source]) -> list[Path]:
     files that are plainly not reports skipped)."""
     out: list[Path] = []
     for p in paths:
-        path = Path(p)
+        path = Path(os.fsdecode(p) if isinstance(p, bytes) else p)
         if path.is_dir():
             for f in sorted(path.rglob("*")):
                 if f.is_file() and not any(part.startswith(".") for part in f.relative_to(path).parts) \

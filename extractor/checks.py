@@ -36,9 +36,9 @@ class CheckResult:
         return d
 
 
-def _side(cells: Mapping[Address, tuple], addrs: Iterable[Address]) -> tuple[float | None, bool, bool]:
-    """(sum, entirely blank, any value missing) of one side of an equation."""
-    total = 0
+def _side(cells: Mapping[Address, tuple], addrs: Iterable[Address]) -> tuple[float, bool, bool]:
+    """(sum of the values present, entirely blank, any value missing) of one side of an equation."""
+    total: float = 0
     blank = True
     missing = False
     for a in addrs:

@@ -62,7 +62,7 @@ def _cell_label(addr: tuple[str, str, str]) -> str:
     for template in TEMPLATES.values():
         spec = next((t for t in template.tables if t.key == table), None)
         r = next((r for r in spec.rows if r.key == row), None) if spec else None
-        if r is None:
+        if spec is None or r is None:
             continue
         c = next((c for c in spec.columns_of(r) if c.key == column), None)
         if c is not None:
@@ -150,7 +150,7 @@ class Dataset:
     def empty(cls) -> "Dataset":
         return cls()
 
-    def add_rows(self, rows: dict[str, Any], source: str) -> None:
+    def add_rows(self, rows: dict[str, Any], source: str | None) -> None:
         """Add the rows of one input (from ``report_rows`` or ``error_rows``) under ``source``."""
         self._reports.append({"source": source, **rows["report"]})
         for table in ("cells", "checks", "sections", "errors"):

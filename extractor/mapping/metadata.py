@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from ..model import Document, Paragraph, Table
+from ..model import Document, Paragraph
 from ..schema import PAGE_METADATA_LABELS
 from .labels import nfkc
 
