@@ -58,12 +58,20 @@ def is_group_fragment(spec: TableSpec, key: str) -> bool:
     return bool(key) and key not in exact and any(key in g for g in groups)
 
 
-def own_label(spec: TableSpec, rv: RowView) -> str:
-    """The row's own label: its label cells without the group labels to their left."""
-    keys = [k for k in rv.label_keys if not is_group_fragment(spec, k)]
+def own_cell(spec: TableSpec, rv: RowView) -> Cell | None:
+    """The cell of the row's own label: its last label cell that is not a group label (to its left)."""
     groups = {normalise(r.group) for r in spec.rows if r.group}
-    keys = [k for k in keys if k not in groups]
-    return keys[-1] if keys else ""
+    for cell in reversed(rv.labels):
+        key = normalise(cell.text)
+        if key and not is_group_fragment(spec, key) and key not in groups:
+            return cell
+    return None
+
+
+def own_label(spec: TableSpec, rv: RowView) -> str:
+    """The row's own label, normalised ('' when it has none)."""
+    cell = own_cell(spec, rv)
+    return normalise(cell.text) if cell is not None else ""
 
 
 def is_header(spec: TableSpec, rv: RowView, exact: bool) -> bool:
@@ -126,13 +134,14 @@ def _join(spec: TableSpec, a: Placed, b: Placed, match: Matcher) -> Placed | Non
     a_vals, b_vals = has_values(a.rv), has_values(b.rv)
     if a_vals == b_vals:
         return None
-    a_own, b_own = own_label(spec, a.rv), own_label(spec, b.rv)
     if (a.exact and a_vals) or (b.exact and b_vals):
         return None  # the piece with the numbers names its row in full: the other is a row of its own
     # the piece without numbers must be a label piece (or nothing), never a full row of blanks
     empty, full = (b, a) if a_vals else (a, b)
     separate_tables = a.rv.table is not b.rv.table
-    row = _completed_row(spec, a_own + b_own)
+    # joined as printed, then normalised: '（一）' + '予以公开' is 予以公开, not '一予以公开'
+    a_cell, b_cell = own_cell(spec, a.rv), own_cell(spec, b.rv)
+    row = _completed_row(spec, normalise((a_cell.text if a_cell else "") + (b_cell.text if b_cell else "")))
     if row is None and not own_label(spec, full.rv) and empty.row is not None and separate_tables:
         row = empty.row  # the numbers carried over a page without their label: the label's row
     if row is None:

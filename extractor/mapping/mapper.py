@@ -433,6 +433,8 @@ def _derive_other_rows(spec: TableSpec, cells: dict, warnings: list[str]) -> Non
 
 def _map_review(spec: TableSpec, rows: list[RowView], cells: dict, warnings: list[str]) -> None:
     stream: list[Cell] = []
+    dropped: list[RowView] = []
+    n = len(spec.rows) * len(spec.columns)
     for rv in rows:
         row = match_row(spec, rv.label_keys) if rv.labels else None
         values = _values(spec, row, rv, len(spec.columns)) if row is not None else []
@@ -445,9 +447,20 @@ def _map_review(spec: TableSpec, rows: list[RowView], cells: dict, warnings: lis
             continue
         if rv.values and not rv.labels:
             stream.extend(rv.values)
+        elif has_values(rv) and not is_header(spec, rv, False):
+            if len(rv.labels) + len(rv.values) == n and row is None:
+                stream.extend(rv.labels + rv.values)  # a non-number where the line's first number goes
+                continue
+            dropped.append(rv)
+            text = " ".join(c.text.strip() for c in rv.labels)
+            warnings.append(f"{spec.key}: a row labelled {text!r} with values "
+                            f"({' | '.join(c.text.strip() for c in rv.values)}) matches no row; not read")
     if not stream:
         return
-    n = len(spec.rows) * len(spec.columns)
+    if dropped:  # the values placed may be a row of blanks while the numbers stood in the dropped row
+        for r in spec.rows:
+            warnings.append(f"{spec.key}.{r.key}: read from a line of values while a row with values "
+                            "was not read; check it against the source")
     if len(stream) > n and all(not c.text.strip() for c in stream[n:]):
         stream = stream[:n]
     if len(stream) != n:
