@@ -10,6 +10,7 @@ from typing import Iterable, Union
 
 from . import __version__
 from .checks import CheckResult, run_checks
+from .corrections import Corrections, as_corrections, correct_cells
 from .errors import ExtractorError, InputError, LimitExceededError, NotAReportError
 from .limits import DEFAULT_LIMITS, Limits, resolve
 from .mapping.mapper import MapResult, detect_template, map_document
@@ -50,17 +51,32 @@ def load(source: Source, *, max_bytes: int | None = None) -> tuple[bytes, str]:
 
 
 def extract(source: Source, *, name: str | None = None, encoding: str | None = None,
-            limits: Limits | None = None) -> Report:
+            limits: Limits | None = None, corrections: Corrections | str | os.PathLike | None = None) -> Report:
     """Read one report (PDF, HTML, DOCX, flattened text; type decided by content) into a Report.
 
     Raises an ``ExtractorError`` subclass on input that cannot be read or is not a report;
-    ``limits`` (default: ``extractor.limits.default_limits()``) bounds size, pages, nesting, cells.
+    ``limits`` (default: ``extractor.limits.default_limits()``) bounds size, pages, nesting, cells;
+    ``corrections`` (a CSV path or ``Corrections``) applies a researcher's fixes on record.
     """
     limits = resolve(limits)
+    corr = as_corrections(corrections)
     data, shown = load(source, max_bytes=limits.max_file_bytes)
     shown = name or shown
     doc = read_document(data, source=shown, encoding=encoding, limits=limits)
-    return extract_document(doc, source=shown, sha256=hashlib.sha256(data).hexdigest())
+    report = extract_document(doc, source=shown, sha256=hashlib.sha256(data).hexdigest())
+    if corr is not None:
+        apply_corrections(report, corr)
+    return report
+
+
+def apply_corrections(report: Report, corrections: Corrections) -> int:
+    """Apply the corrections naming this report (by sha256): values, states, notes, checks again."""
+    n, warnings, checks = correct_cells(report.cells, report.template, report.metadata.get("sha256"), corrections)
+    if checks is not None:
+        report.checks = checks
+    report.warnings.extend(warnings)
+    report.metadata["n_corrections"] = n
+    return n
 
 
 def extract_document(doc: Document, *, source: str | None = None, sha256: str | None = None) -> Report:
@@ -158,7 +174,7 @@ def _cell_dict(c) -> dict:
     prov = c.provenance
     return {
         "table": c.table, "row": c.row, "column": c.column, "value": c.value, "raw": c.raw,
-        "state": c.state, "unit": c.unit, "how": c.how,
+        "state": c.state, "unit": c.unit, "how": c.how, "note": None,
         "page": prov.page if prov else None,
         "path": prov.path if prov else None,
         "bbox": list(prov.bbox) if prov and prov.bbox else None,
@@ -189,14 +205,21 @@ def iter_inputs(paths: Iterable[Source]) -> list[Path]:
     return out
 
 
-def extract_many(paths: Iterable[Source]):
-    """Extract every file under ``paths`` into a Dataset; bad files are recorded, not raised."""
+def extract_many(paths: Iterable[Source], *, corrections: Corrections | str | os.PathLike | None = None):
+    """Extract every file under ``paths`` into a Dataset; bad files are recorded, not raised.
+
+    ``corrections`` (a CSV path or ``Corrections``) are applied on record; the lines that matched
+    nothing are in ``Dataset.warnings``."""
     from .dataset import Dataset
 
+    corr = as_corrections(corrections)
     ds = Dataset.empty()
     for path in iter_inputs(paths):
         try:
             ds.add(extract(path), source=str(path))
         except ExtractorError as exc:
             ds.add_error(str(path), exc)
+    if corr is not None:
+        ds.apply_corrections(corr)
+        ds.warnings.extend(corr.unmatched())
     return ds

@@ -13,6 +13,8 @@ from typing import Any, Iterable
 import pandas as pd
 
 from .errors import ExtractorError
+from .checks import CheckResult
+from .corrections import Corrections, correct_cells
 from .report import CELL_COLUMNS, Report
 from .schema import TEMPLATES
 
@@ -25,12 +27,13 @@ REPORTS: dict[str, tuple[str, str]] = {
     "title": (_S, "标题"), "scope": (_S, "范围 body/aggregate（汇总报告）"), "format": (_S, "文件格式"),
     "extractor_version": (_S, "提取器版本"),
     "n_warnings": ("Int64", "警告数"), "warnings": (_S, "警告（换行分隔）"),
+    "n_corrections": ("Int64", "更正数"),
 }
 CELLS: dict[str, tuple[str, str]] = {
     "source": (_S, "来源"), "sha256": (_S, "文件内容SHA-256"), "table": (_S, "表"), "row": (_S, "行"),
     "column": (_S, "列"), "value": ("float64", "数值"), "raw": (_S, "原文"), "state": (_S, "状态"),
     "unit": (_S, "单位"), "how": (_S, "读取方式"),
-    "confidence": ("float64", "识别置信度"), "page": ("Int64", "页码"), "path": (_S, "位置"),
+    "confidence": ("float64", "识别置信度"), "note": (_S, "更正说明"), "page": ("Int64", "页码"), "path": (_S, "位置"),
     "bbox": (_S, "坐标框"),
 }
 CHECKS: dict[str, tuple[str, str]] = {
@@ -106,21 +109,22 @@ def report_rows(report: Report) -> dict[str, Any]:
         row = {"sha256": sha, **{k: c.get(k) for k in CELL_COLUMNS}}
         row["bbox"] = _fmt_bbox(c.get("bbox"))
         cells.append(row)
-    checks = []
-    for ch in report.checks:
-        d = ch.to_dict()
-        checks.append({"sha256": sha, **{k: d.get(k) for k in list(CHECKS)[2:]}})
     return {
         "status": "ok",
         "report": {"sha256": sha, "status": "ok", "error_type": None, "error": None, "template": report.template,
                    "agency": md.get("agency"), "year": md.get("year"), "published": md.get("published"),
                    "title": md.get("title"), "scope": md.get("scope"), "format": md.get("format"),
                    "extractor_version": md.get("extractor_version"), "n_warnings": len(report.warnings),
-                   "warnings": "\n".join(report.warnings)},
+                   "warnings": "\n".join(report.warnings), "n_corrections": md.get("n_corrections", 0)},
         "cells": cells,
-        "checks": checks,
+        "checks": check_rows(sha, report.checks),
         "sections": [{"sha256": sha, "section": k, "text": v} for k, v in report.sections.items()],
     }
+
+
+def check_rows(sha256: str | None, checks: Iterable[CheckResult]) -> list[dict[str, Any]]:
+    """The checks table's rows of one report."""
+    return [{"sha256": sha256, **{k: d.get(k) for k in list(CHECKS)[2:]}} for d in (c.to_dict() for c in checks)]
 
 
 def error_rows(error_type: str, message: str, sha256: str | None = None,
@@ -145,6 +149,7 @@ class Dataset:
     _checks: list[dict] = field(default_factory=list)
     _sections: list[dict] = field(default_factory=list)
     _errors: list[dict] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # e.g. corrections that matched nothing
 
     @classmethod
     def empty(cls) -> "Dataset":
@@ -163,6 +168,28 @@ class Dataset:
         from . import __version__
 
         self.add_rows(error_rows(type(exc).__name__, str(exc), sha256, __version__), source)
+
+    def apply_corrections(self, corrections: Corrections) -> int:
+        """Apply a researcher's corrections to the reports they name (by sha256): the cells take
+        the new values (state ``corrected``, ``raw`` as printed), the checks are computed again,
+        the reports row counts them. Returns the number of cells corrected; ``corrections.unmatched()``
+        then names the lines that matched nothing."""
+        total = 0
+        for rep in self._reports:
+            if rep.get("status") != "ok":
+                continue
+            key = (rep["source"], rep["sha256"])
+            cells = [c for c in self._cells if (c["source"], c["sha256"]) == key]
+            n, warnings, checks = correct_cells(cells, rep["template"], rep["sha256"], corrections)
+            if checks is not None:
+                self._checks = [c for c in self._checks if (c["source"], c["sha256"]) != key]
+                self._checks.extend({"source": rep["source"], **r} for r in check_rows(rep["sha256"], checks))
+            if warnings:
+                rep["warnings"] = "\n".join(filter(None, [rep.get("warnings"), *warnings]))
+                rep["n_warnings"] = (rep.get("n_warnings") or 0) + len(warnings)
+            rep["n_corrections"] = n
+            total += n
+        return total
 
     def extend(self, other: "Dataset") -> None:
         for name in ("_reports", "_cells", "_checks", "_sections", "_errors"):

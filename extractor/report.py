@@ -9,7 +9,8 @@ import pandas as pd
 
 from .checks import CheckResult, summarise
 
-CELL_COLUMNS = ["table", "row", "column", "value", "raw", "state", "unit", "how", "confidence", "page", "path", "bbox"]
+CELL_COLUMNS = ["table", "row", "column", "value", "raw", "state", "unit", "how", "confidence", "note", "page", "path",
+                "bbox"]
 
 
 @dataclass

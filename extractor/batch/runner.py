@@ -6,12 +6,13 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Iterable, Iterator
 
 import pandas as pd
 
 from .. import __version__
-from ..dataset import frame
+from ..corrections import Corrections
+from ..dataset import Dataset, frame
 from ..errors import InputError
 from ..export import check_formats, write_chunks
 from .inputs import collect_inputs, hash_input
@@ -39,6 +40,7 @@ class BatchResult:
     reused: int = 0  # inputs whose result an earlier run had already stored
     files: list[Path] = field(default_factory=list)
     errors: pd.DataFrame | None = None
+    warnings: list[str] = field(default_factory=list)  # corrections that matched nothing
 
 
 def run_batch(
@@ -55,10 +57,12 @@ def run_batch(
     task: Task = extract_rows,
     progress: bool = True,
     chunk_size: int = 250,
+    corrections: Corrections | None = None,
 ) -> BatchResult:
     """Extract every input into the dataset in ``out``, resuming whatever an earlier run finished.
 
     ``task(source, name) -> rows`` is the per-file work (``extract_rows``); tests may replace it.
+    ``corrections`` are applied when the dataset is written, so a changed file needs no re-extraction.
     """
     formats = check_formats(formats)
     if engine not in ENGINES:
@@ -81,11 +85,19 @@ def run_batch(
         if todo:
             _process(state, todo, task, engine=engine, scheduler=scheduler, jobs=jobs or os.cpu_count() or 1,
                      timeout=timeout, max_tasks=max_tasks_per_worker, progress=progress)
-        files = write_chunks(state.chunks(chunk_size), out, formats)
+        files = write_chunks(_corrected(state.chunks(chunk_size), corrections), out, formats)
         counts = state.counts()
         errors = pd.concat([frame("errors", [])] + [ds.errors for ds in state.chunks(chunk_size, only_errors=True)],
                            ignore_index=True)
-    return BatchResult(out, len(inputs), counts["ok"], counts["error"], len(todo), reused, files, errors)
+    warnings = corrections.unmatched() if corrections is not None else []
+    return BatchResult(out, len(inputs), counts["ok"], counts["error"], len(todo), reused, files, errors, warnings)
+
+
+def _corrected(chunks: Iterator[Dataset], corrections: Corrections | None) -> Iterator[Dataset]:
+    for ds in chunks:
+        if corrections is not None:
+            ds.apply_corrections(corrections)
+        yield ds
 
 
 def _process(state: State, todo: list, task: Task, *, engine: str, scheduler: str | None, jobs: int,

@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 
 from ..api import extract, iter_inputs
+from ..corrections import Corrections
 from ..dataset import FORMATS
 from ..errors import ExtractorError
 from ..limits import DEFAULT_LIMITS, MB, Limits, WithLimits, set_default_limits
@@ -58,6 +59,9 @@ def run(
                                                  f"and flagged (default {DEFAULT_LIMITS.max_cell_chars})."),
     max_ocr_pages: Optional[int] = typer.Option(None, "--max-ocr-pages", min=0, help="Pages of one scan to OCR "
                                                 f"(ocr extra; default {DEFAULT_LIMITS.max_ocr_pages}; 0 turns OCR off)."),
+    corrections: Optional[Path] = typer.Option(None, "--corrections", help="A CSV of corrections on record "
+                                               "(sha256,key,value,note; key = table.row.column): applied to the "
+                                               "cells they name, checks computed again."),
     summary: bool = typer.Option(False, "--summary", help="Also write OUT/summary.html: counts, failures, checks and "
                                  "headline figures with plots (needs the summary extra)."),
 ) -> None:
@@ -67,6 +71,14 @@ def run(
         max_docx_bytes=int(max_docx_mb * MB) if max_docx_mb else None, max_html_depth=max_html_depth,
         max_cell_chars=max_cell_chars, timeout_s=timeout, max_ocr_pages=max_ocr_pages)
     set_default_limits(limits)  # every extract() in this process; batch workers get it through WithLimits
+    corr = None
+    if corrections is not None:
+        from ..corrections import Corrections
+
+        try:
+            corr = Corrections.load(corrections)
+        except ExtractorError as exc:
+            fail(str(exc), exc.exit_code)
     from ..fetch.integrate import fetch_inputs  # URLs and url lists (urls.csv): fetch first
 
     try:
@@ -84,14 +96,14 @@ def run(
                 fail("no input files found", 2)
             raise typer.Exit(panel_to_terminal(files))
         if len(paths) == 1 and len(files) == 1 and not Path(paths[0]).is_dir():
-            _one(paths[0], as_json, verbose)
+            _one(paths[0], as_json, verbose, corr)
             return
         if not files:
             fail("no input files found", 2)
-        _many_to_terminal(files, as_json, verbose)
+        _many_to_terminal(files, as_json, verbose, corr)
         return
     _to_dataset(paths, out, [f.strip() for f in formats.split(",") if f.strip()], verbose,
-                BatchOptions(jobs, timeout, max_tasks, retry_failed, engine, scheduler), limits)
+                BatchOptions(jobs, timeout, max_tasks, retry_failed, engine, scheduler), limits, corr)
     if summary:
         from ..summary import write_summary
 
@@ -105,9 +117,9 @@ def run(
         panel_to_dir(out)
 
 
-def _extract_or_exit(path: str, verbose: bool):
+def _extract_or_exit(path: str, verbose: bool, corrections: Optional[Corrections] = None):
     try:
-        return extract(path)
+        return extract(path, corrections=corrections)
     except ExtractorError as exc:
         fail(str(exc), exc.exit_code)
     except Exception as exc:  # a bug of ours: still one line, unless asked for the traceback
@@ -117,19 +129,20 @@ def _extract_or_exit(path: str, verbose: bool):
              EXIT_INTERNAL)
 
 
-def _one(path: str, as_json: bool, verbose: bool) -> None:
-    report = _extract_or_exit(path, verbose)
+def _one(path: str, as_json: bool, verbose: bool, corrections: Optional[Corrections] = None) -> None:
+    report = _extract_or_exit(path, verbose, corrections)
     if as_json:
         sys.stdout.write(json.dumps(report.to_dict(), ensure_ascii=False) + "\n")
     else:
         render_report(report, Console())
 
 
-def _many_to_terminal(files: list[Path], as_json: bool, verbose: bool) -> None:
+def _many_to_terminal(files: list[Path], as_json: bool, verbose: bool,
+                      corrections: Optional[Corrections] = None) -> None:
     failed = 0
     for f in files:
         try:
-            report = extract(f)
+            report = extract(f, corrections=corrections)
         except Exception as exc:  # noqa: BLE001 - recorded, the run goes on
             failed += 1
             print(f"error: {_message(f, exc, verbose)}", file=sys.stderr)
@@ -164,7 +177,8 @@ class BatchOptions:
 
 
 def _to_dataset(paths: list[str], out: Path, formats: list[str], verbose: bool,
-                options: Optional[BatchOptions] = None, limits: Optional[Limits] = None) -> None:
+                options: Optional[BatchOptions] = None, limits: Optional[Limits] = None,
+                corrections: Optional[Corrections] = None) -> None:
     """The batch path: extract.batch.run_batch (parallel, resumable), then the failures on stderr."""
     from ..batch import extract_rows, run_batch
 
@@ -175,7 +189,8 @@ def _to_dataset(paths: list[str], out: Path, formats: list[str], verbose: bool,
     try:
         result = run_batch(paths, out, jobs=options.jobs, timeout=options.timeout,
                            max_tasks_per_worker=options.max_tasks, retry_failed=options.retry_failed,
-                           formats=formats, engine=options.engine, scheduler=options.scheduler, task=task)
+                           formats=formats, engine=options.engine, scheduler=options.scheduler, task=task,
+                           corrections=corrections)
     except KeyboardInterrupt:
         print(f"interrupted: every file finished so far is kept in {out}/; run the same command again to "
               "resume", file=sys.stderr)
@@ -187,6 +202,8 @@ def _to_dataset(paths: list[str], out: Path, formats: list[str], verbose: bool,
     print(f"{result.ok} of {result.total} reports extracted"
           + (f" ({result.reused} done by an earlier run)" if result.reused else "")
           + f"; dataset in {out}/", file=sys.stderr)
+    for line in result.warnings:
+        print(f"warning: {line}", file=sys.stderr)
     failures = result.errors.itertuples() if result.errors is not None else ()
     for row in failures:
         print(f"failed: {row.message if str(row.source) in row.message else f'{row.source}: {row.message}'}",
