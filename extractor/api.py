@@ -13,6 +13,7 @@ from .checks import CheckResult, run_checks
 from .corrections import Corrections, as_corrections, correct_cells
 from .errors import ExtractorError, InputError, LimitExceededError, NotAReportError
 from .limits import DEFAULT_LIMITS, Limits, resolve
+from .mapping.agency import AgencyTable, agency_id
 from .mapping.mapper import MapResult, detect_template, map_document
 from .mapping.metadata import (agency_from_title, body_above_title, find_title, page_metadata, parse_date,
                                report_year, scope, signature)
@@ -51,22 +52,31 @@ def load(source: Source, *, max_bytes: int | None = None) -> tuple[bytes, str]:
 
 
 def extract(source: Source, *, name: str | None = None, encoding: str | None = None,
-            limits: Limits | None = None, corrections: Corrections | str | os.PathLike | None = None) -> Report:
+            limits: Limits | None = None, corrections: Corrections | str | os.PathLike | None = None,
+            agencies: AgencyTable | str | os.PathLike | None = None) -> Report:
     """Read one report (PDF, HTML, DOCX, flattened text; type decided by content) into a Report.
 
     Raises an ``ExtractorError`` subclass on input that cannot be read or is not a report;
     ``limits`` (default: ``extractor.limits.default_limits()``) bounds size, pages, nesting, cells;
-    ``corrections`` (a CSV path or ``Corrections``) applies a researcher's fixes on record.
+    ``corrections`` (a CSV path or ``Corrections``) applies a researcher's fixes on record;
+    ``agencies`` (a CSV ``name,agency_id`` or ``AgencyTable``) settles ``agency_id`` where text cannot.
     """
     limits = resolve(limits)
     corr = as_corrections(corrections)
+    table = _agency_table(agencies)
     data, shown = load(source, max_bytes=limits.max_file_bytes)
     shown = name or shown
     doc = read_document(data, source=shown, encoding=encoding, limits=limits)
     report = extract_document(doc, source=shown, sha256=hashlib.sha256(data).hexdigest())
     if corr is not None:
         apply_corrections(report, corr)
+    if table is not None:
+        report.metadata["agency_id"] = table.resolve(report.metadata.get("agency"), report.metadata.get("agency_id"))
     return report
+
+
+def _agency_table(value: AgencyTable | str | os.PathLike | None) -> AgencyTable | None:
+    return value if value is None or isinstance(value, AgencyTable) else AgencyTable.load(value)
 
 
 def apply_corrections(report: Report, corrections: Corrections) -> int:
@@ -120,6 +130,7 @@ def extract_document(doc: Document, *, source: str | None = None, sha256: str | 
             warnings.extend(ocr_warnings(TEMPLATES[template_key], cells, checks))
     metadata = {
         "agency": agency,
+        "agency_id": agency_id(agency, "\n".join(p.text for p in doc.paragraphs())),
         "year": year,
         "published": published.isoformat() if published else None,
         "title": title,
@@ -205,14 +216,16 @@ def iter_inputs(paths: Iterable[Source]) -> list[Path]:
     return out
 
 
-def extract_many(paths: Iterable[Source], *, corrections: Corrections | str | os.PathLike | None = None):
+def extract_many(paths: Iterable[Source], *, corrections: Corrections | str | os.PathLike | None = None,
+                 agencies: AgencyTable | str | os.PathLike | None = None):
     """Extract every file under ``paths`` into a Dataset; bad files are recorded, not raised.
 
     ``corrections`` (a CSV path or ``Corrections``) are applied on record; the lines that matched
-    nothing are in ``Dataset.warnings``."""
+    nothing are in ``Dataset.warnings``. ``agencies`` (CSV ``name,agency_id``) settles agency ids."""
     from .dataset import Dataset
 
     corr = as_corrections(corrections)
+    table = _agency_table(agencies)
     ds = Dataset.empty()
     for path in iter_inputs(paths):
         try:
@@ -222,4 +235,6 @@ def extract_many(paths: Iterable[Source], *, corrections: Corrections | str | os
     if corr is not None:
         ds.apply_corrections(corr)
         ds.warnings.extend(corr.unmatched())
+    if table is not None:
+        ds.apply_agencies(table)
     return ds

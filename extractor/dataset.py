@@ -15,6 +15,7 @@ import pandas as pd
 from .errors import ExtractorError
 from .checks import CheckResult
 from .corrections import Corrections, correct_cells
+from .mapping.agency import AgencyTable
 from .report import CELL_COLUMNS, Report
 from .schema import TEMPLATES
 
@@ -23,7 +24,7 @@ _S = "string"
 REPORTS: dict[str, tuple[str, str]] = {
     "source": (_S, "来源（文件路径或网址）"), "sha256": (_S, "文件内容SHA-256"), "status": (_S, "状态 ok/error"),
     "error_type": (_S, "错误类型"), "error": (_S, "错误信息"), "template": (_S, "模板 2021/2019/legacy"),
-    "agency": (_S, "机关名称"), "year": ("Int64", "报告年度"), "published": (_S, "发布日期"),
+    "agency": (_S, "机关名称"), "agency_id": (_S, "机关标识（跨年份统一）"), "year": ("Int64", "报告年度"), "published": (_S, "发布日期"),
     "title": (_S, "标题"), "scope": (_S, "范围 body/aggregate（汇总报告）"), "format": (_S, "文件格式"),
     "extractor_version": (_S, "提取器版本"),
     "n_warnings": ("Int64", "警告数"), "warnings": (_S, "警告（换行分隔）"),
@@ -48,7 +49,7 @@ ERRORS: dict[str, tuple[str, str]] = {
     "source": (_S, "来源"), "sha256": (_S, "文件内容SHA-256"), "error_type": (_S, "错误类型"),
     "message": (_S, "错误信息"),
 }
-WIDE_KEYS = ["source", "sha256", "status", "template", "agency", "year", "published"]
+WIDE_KEYS = ["source", "sha256", "status", "template", "agency", "agency_id", "year", "published"]
 
 
 def wide_addresses() -> list[tuple[str, str, str]]:
@@ -112,7 +113,7 @@ def report_rows(report: Report) -> dict[str, Any]:
     return {
         "status": "ok",
         "report": {"sha256": sha, "status": "ok", "error_type": None, "error": None, "template": report.template,
-                   "agency": md.get("agency"), "year": md.get("year"), "published": md.get("published"),
+                   "agency": md.get("agency"), "agency_id": md.get("agency_id"), "year": md.get("year"), "published": md.get("published"),
                    "title": md.get("title"), "scope": md.get("scope"), "format": md.get("format"),
                    "extractor_version": md.get("extractor_version"), "n_warnings": len(report.warnings),
                    "warnings": "\n".join(report.warnings), "n_corrections": md.get("n_corrections", 0)},
@@ -133,7 +134,8 @@ def error_rows(error_type: str, message: str, sha256: str | None = None,
     return {
         "status": "error",
         "report": {"sha256": sha256, "status": "error", "error_type": error_type, "error": message,
-                   "template": None, "agency": None, "year": None, "published": None, "title": None,
+                   "template": None, "agency": None, "agency_id": None, "year": None, "published": None,
+                   "title": None,
                    "scope": None, "format": None, "extractor_version": version, "n_warnings": 0, "warnings": ""},
         "cells": [], "checks": [], "sections": [],
         "errors": [{"sha256": sha256, "error_type": error_type, "message": message}],
@@ -190,6 +192,12 @@ class Dataset:
             rep["n_corrections"] = n
             total += n
         return total
+
+    def apply_agencies(self, table: AgencyTable) -> None:
+        """Give each report the agency_id a user's table names for its body (``--agencies``)."""
+        for rep in self._reports:
+            if rep.get("status") == "ok":
+                rep["agency_id"] = table.resolve(rep.get("agency"), rep.get("agency_id"))
 
     def extend(self, other: "Dataset") -> None:
         for name in ("_reports", "_cells", "_checks", "_sections", "_errors"):

@@ -1,4 +1,7 @@
-"""A panel across years: one row per (agency, year), columns that mean the same in both templates.
+"""A panel across years: one row per (body, year), columns that mean the same in both templates.
+
+A body is its ``agency_id`` (SCHEMA.md: one body's stable identity across years and spellings,
+``extractor.mapping.agency``); frames without that column fall back to the printed ``agency``.
 
 The 2019 and 2021 templates share most of part 三 and all of part 四, and three rows of part 二.
 Where the 2021 template splits a 2019 row (（六）其他处理 into three ``other_*`` rows), the panel
@@ -19,7 +22,7 @@ import pandas as pd
 from .schema import TEMPLATE_2019, TEMPLATE_2021, TEMPLATES
 
 Addr = tuple[str, str, str]
-ID_COLUMNS = ["agency", "year", "template", "source", "sha256", "n_reports"]
+ID_COLUMNS = ["agency_id", "agency", "year", "template", "source", "sha256", "n_reports"]
 OTHER_ROWS_2021 = ("other_overdue_correction", "other_unpaid_fees", "other_other")
 APPLICANT_KEYS = [c.key for c in TEMPLATE_2021.table("requests").columns]
 IN_FORCE_ROWS = ("regulations", "normative_documents")
@@ -64,17 +67,19 @@ def _reports_by_body(reports: pd.DataFrame, cells: pd.DataFrame) -> dict[tuple[s
     if "status" in ok.columns:
         ok = ok[ok["status"].fillna("ok") == "ok"]
     ok = ok[ok["template"].isin(list(TEMPLATES)) & ok["agency"].notna() & ok["year"].notna()]
+    ids = ok["agency_id"] if "agency_id" in ok.columns else ok["agency"]
+    ok = ok.assign(body_key=ids.where(ids.notna(), ok["agency"]))
     values: dict[tuple[Any, Any], dict[Addr, tuple[float | None, str]]] = {}
     for rec in cells[["source", "sha256", "table", "row", "column", "value", "state"]].itertuples(index=False):
         v = None if rec.value is None or pd.isna(rec.value) else float(rec.value)
         values.setdefault((rec.source, rec.sha256), {})[(rec.table, rec.row, rec.column)] = (v, rec.state)
     out: dict[tuple[str, int], dict[str, Any]] = {}
     for rec in ok.itertuples(index=False):
-        key = (str(rec.agency).strip(), int(rec.year))
+        key = (str(rec.body_key).strip(), int(rec.year))
         if key in out:  # the same report in two formats, or a re-publication: keep the first
             out[key]["n_reports"] += 1
             continue
-        out[key] = {"template": rec.template, "source": rec.source, "sha256": rec.sha256, "n_reports": 1,
+        out[key] = {"agency": str(rec.agency).strip(), "template": rec.template, "source": rec.source, "sha256": rec.sha256, "n_reports": 1,
                     "cells": values.get((rec.source, rec.sha256), {})}
     return out
 
@@ -102,7 +107,7 @@ def build_panel(reports: pd.DataFrame, cells: pd.DataFrame) -> pd.DataFrame:
     derived = derived_columns()
     rows, blank = [], []
     for (agency, year), rep in sorted(_reports_by_body(reports, cells).items()):
-        row: dict[str, Any] = {"agency": agency, "year": year, "template": rep["template"],
+        row: dict[str, Any] = {"agency_id": agency, "agency": rep["agency"], "year": year, "template": rep["template"],
                                "source": rep["source"], "sha256": rep["sha256"], "n_reports": rep["n_reports"]}
         for addr in shared:
             v, state = rep["cells"].get(addr, (None, "missing"))
@@ -117,7 +122,7 @@ def build_panel(reports: pd.DataFrame, cells: pd.DataFrame) -> pd.DataFrame:
         rows.append(row)
     value_cols = panel_value_columns()
     panel = pd.DataFrame(rows, columns=ID_COLUMNS + value_cols)
-    panel = panel.astype({"agency": "string", "year": "Int64", "template": "string", "source": "string",
+    panel = panel.astype({"agency_id": "string", "agency": "string", "year": "Int64", "template": "string", "source": "string",
                           "sha256": "string", "n_reports": "Int64", **{c: "float64" for c in value_cols}})
     panel.attrs["derived_columns"] = list(derived)
     panel.attrs["derivations"] = derived
@@ -125,7 +130,7 @@ def build_panel(reports: pd.DataFrame, cells: pd.DataFrame) -> pd.DataFrame:
     return panel
 
 
-CHAIN_COLUMNS = ["check", "agency", "year", "previous_year", "key", "status", "passed", "value",
+CHAIN_COLUMNS = ["check", "agency_id", "year", "previous_year", "key", "status", "passed", "value",
                  "previous_value", "reason", "source", "previous_source"]
 
 
@@ -141,7 +146,7 @@ def _chain_status(now: float | None, before: float | None, now_blank: bool, befo
 def _chain_frame(rows: list[dict]) -> pd.DataFrame:
     df = pd.DataFrame(rows, columns=CHAIN_COLUMNS)
     df["passed"] = df["status"].map({"pass": True, "fail": False}).astype("boolean")
-    return df.astype({"check": "string", "agency": "string", "year": "Int64", "previous_year": "Int64",
+    return df.astype({"check": "string", "agency_id": "string", "year": "Int64", "previous_year": "Int64",
                       "key": "string", "status": "string", "value": "float64", "previous_value": "float64",
                       "reason": "string", "source": "string", "previous_source": "string"})
 
@@ -160,7 +165,7 @@ def carry_chain(panel_or_cells: pd.DataFrame, reports: pd.DataFrame | None = Non
             raise ValueError("carry_chain: a cells frame needs its reports frame (agency and year)")
         panel = build_panel(reports, panel_or_cells)
     blank = set(panel.attrs.get("blank", ()))
-    by_key = {(r["agency"], int(r["year"])): r for r in panel.to_dict("records")}
+    by_key = {(r["agency_id"], int(r["year"])): r for r in panel.to_dict("records")}
     rows = []
     for (agency, year), now in sorted(by_key.items()):
         before = by_key.get((agency, year - 1))
@@ -170,7 +175,7 @@ def carry_chain(panel_or_cells: pd.DataFrame, reports: pd.DataFrame | None = Non
             a_col, b_col = f"requests.carried_over.{col}", f"requests.carried_forward.{col}"
             a, b = now.get(a_col), before.get(b_col)
             status, reason = _chain_status(a, b, (agency, year, a_col) in blank, (agency, year - 1, b_col) in blank)
-            rows.append({"check": "panel.carry_chain", "agency": agency, "year": year, "previous_year": year - 1,
+            rows.append({"check": "panel.carry_chain", "agency_id": agency, "year": year, "previous_year": year - 1,
                          "key": col, "status": status, "value": a, "previous_value": b, "reason": reason,
                          "source": now["source"], "previous_source": before["source"]})
     return _chain_frame(rows)
@@ -201,7 +206,7 @@ def in_force_chain(reports: pd.DataFrame, cells: pd.DataFrame) -> pd.DataFrame:
             implied = None if len(values) < len(parts) else values[0] + values[1] - values[2]
             status, reason = _chain_status(got, implied, got_state == "blank",
                                            all(s == "blank" for _, s in parts))
-            rows.append({"check": "panel.in_force_chain", "agency": agency, "year": year, "previous_year": year - 1,
+            rows.append({"check": "panel.in_force_chain", "agency_id": agency, "year": year, "previous_year": year - 1,
                          "key": row, "status": status, "value": got, "previous_value": implied, "reason": reason,
                          "source": now["source"], "previous_source": before["source"]})
     return _chain_frame(rows)
@@ -211,6 +216,6 @@ def chain_warnings(chain: pd.DataFrame) -> list[str]:
     """One line per failed chain link, for a report's or a dataset's warnings."""
     out = []
     for r in chain[chain["status"] == "fail"].itertuples(index=False):
-        out.append(f"{r.check}: {r.agency} {r.previous_year}→{r.year} {r.key}: "
+        out.append(f"{r.check}: {r.agency_id} {r.previous_year}→{r.year} {r.key}: "
                    f"{r.value:g} printed, {r.previous_value:g} expected from the year before")
     return out

@@ -12,6 +12,7 @@ import pandas as pd
 
 from .. import __version__
 from ..corrections import Corrections
+from ..mapping.agency import AgencyTable
 from ..dataset import Dataset, frame
 from ..errors import InputError
 from ..export import check_formats, write_chunks
@@ -58,11 +59,13 @@ def run_batch(
     progress: bool = True,
     chunk_size: int = 250,
     corrections: Corrections | None = None,
+    agencies: AgencyTable | None = None,
 ) -> BatchResult:
     """Extract every input into the dataset in ``out``, resuming whatever an earlier run finished.
 
     ``task(source, name) -> rows`` is the per-file work (``extract_rows``); tests may replace it.
-    ``corrections`` are applied when the dataset is written, so a changed file needs no re-extraction.
+    ``corrections`` and the ``agencies`` table are applied when the dataset is written, so a changed
+    file needs no re-extraction.
     """
     formats = check_formats(formats)
     if engine not in ENGINES:
@@ -85,7 +88,7 @@ def run_batch(
         if todo:
             _process(state, todo, task, engine=engine, scheduler=scheduler, jobs=jobs or os.cpu_count() or 1,
                      timeout=timeout, max_tasks=max_tasks_per_worker, progress=progress)
-        files = write_chunks(_corrected(state.chunks(chunk_size), corrections), out, formats)
+        files = write_chunks(_finished(state.chunks(chunk_size), corrections, agencies), out, formats)
         counts = state.counts()
         errors = pd.concat([frame("errors", [])] + [ds.errors for ds in state.chunks(chunk_size, only_errors=True)],
                            ignore_index=True)
@@ -93,10 +96,14 @@ def run_batch(
     return BatchResult(out, len(inputs), counts["ok"], counts["error"], len(todo), reused, files, errors, warnings)
 
 
-def _corrected(chunks: Iterator[Dataset], corrections: Corrections | None) -> Iterator[Dataset]:
+def _finished(chunks: Iterator[Dataset], corrections: Corrections | None,
+              agencies: AgencyTable | None) -> Iterator[Dataset]:
+    """The stored results with the researcher's corrections and agency ids applied."""
     for ds in chunks:
         if corrections is not None:
             ds.apply_corrections(corrections)
+        if agencies is not None:
+            ds.apply_agencies(agencies)
         yield ds
 
 

@@ -14,6 +14,7 @@ from rich.console import Console
 
 from ..api import extract, iter_inputs
 from ..corrections import Corrections
+from ..mapping.agency import AgencyTable
 from ..dataset import FORMATS
 from ..errors import ExtractorError
 from ..limits import DEFAULT_LIMITS, MB, Limits, WithLimits, set_default_limits
@@ -62,6 +63,8 @@ def run(
     corrections: Optional[Path] = typer.Option(None, "--corrections", help="A CSV of corrections on record "
                                                "(sha256,key,value,note; key = table.row.column): applied to the "
                                                "cells they name, checks computed again."),
+    agencies: Optional[Path] = typer.Option(None, "--agencies", help="A CSV name,agency_id: the id to use for "
+                                            "bodies the report text cannot settle (the panel joins on agency_id)."),
     summary: bool = typer.Option(False, "--summary", help="Also write OUT/summary.html: counts, failures, checks and "
                                  "headline figures with plots (needs the summary extra)."),
 ) -> None:
@@ -73,10 +76,14 @@ def run(
     set_default_limits(limits)  # every extract() in this process; batch workers get it through WithLimits
     corr = None
     if corrections is not None:
-        from ..corrections import Corrections
-
         try:
             corr = Corrections.load(corrections)
+        except ExtractorError as exc:
+            fail(str(exc), exc.exit_code)
+    table = None
+    if agencies is not None:
+        try:
+            table = AgencyTable.load(agencies)
         except ExtractorError as exc:
             fail(str(exc), exc.exit_code)
     from ..fetch.integrate import fetch_inputs  # URLs and url lists (urls.csv): fetch first
@@ -94,16 +101,16 @@ def run(
 
             if not files:
                 fail("no input files found", 2)
-            raise typer.Exit(panel_to_terminal(files))
+            raise typer.Exit(panel_to_terminal(files, corr, table))
         if len(paths) == 1 and len(files) == 1 and not Path(paths[0]).is_dir():
-            _one(paths[0], as_json, verbose, corr)
+            _one(paths[0], as_json, verbose, corr, table)
             return
         if not files:
             fail("no input files found", 2)
-        _many_to_terminal(files, as_json, verbose, corr)
+        _many_to_terminal(files, as_json, verbose, corr, table)
         return
     _to_dataset(paths, out, [f.strip() for f in formats.split(",") if f.strip()], verbose,
-                BatchOptions(jobs, timeout, max_tasks, retry_failed, engine, scheduler), limits, corr)
+                BatchOptions(jobs, timeout, max_tasks, retry_failed, engine, scheduler), limits, corr, table)
     if summary:
         from ..summary import write_summary
 
@@ -117,9 +124,10 @@ def run(
         panel_to_dir(out)
 
 
-def _extract_or_exit(path: str, verbose: bool, corrections: Optional[Corrections] = None):
+def _extract_or_exit(path: str, verbose: bool, corrections: Optional[Corrections] = None,
+                     agencies: Optional[AgencyTable] = None):
     try:
-        return extract(path, corrections=corrections)
+        return extract(path, corrections=corrections, agencies=agencies)
     except ExtractorError as exc:
         fail(str(exc), exc.exit_code)
     except Exception as exc:  # a bug of ours: still one line, unless asked for the traceback
@@ -129,8 +137,9 @@ def _extract_or_exit(path: str, verbose: bool, corrections: Optional[Corrections
              EXIT_INTERNAL)
 
 
-def _one(path: str, as_json: bool, verbose: bool, corrections: Optional[Corrections] = None) -> None:
-    report = _extract_or_exit(path, verbose, corrections)
+def _one(path: str, as_json: bool, verbose: bool, corrections: Optional[Corrections] = None,
+         agencies: Optional[AgencyTable] = None) -> None:
+    report = _extract_or_exit(path, verbose, corrections, agencies)
     if as_json:
         sys.stdout.write(json.dumps(report.to_dict(), ensure_ascii=False) + "\n")
     else:
@@ -138,11 +147,11 @@ def _one(path: str, as_json: bool, verbose: bool, corrections: Optional[Correcti
 
 
 def _many_to_terminal(files: list[Path], as_json: bool, verbose: bool,
-                      corrections: Optional[Corrections] = None) -> None:
+                      corrections: Optional[Corrections] = None, agencies: Optional[AgencyTable] = None) -> None:
     failed = 0
     for f in files:
         try:
-            report = extract(f, corrections=corrections)
+            report = extract(f, corrections=corrections, agencies=agencies)
         except Exception as exc:  # noqa: BLE001 - recorded, the run goes on
             failed += 1
             print(f"error: {_message(f, exc, verbose)}", file=sys.stderr)
@@ -178,7 +187,7 @@ class BatchOptions:
 
 def _to_dataset(paths: list[str], out: Path, formats: list[str], verbose: bool,
                 options: Optional[BatchOptions] = None, limits: Optional[Limits] = None,
-                corrections: Optional[Corrections] = None) -> None:
+                corrections: Optional[Corrections] = None, agencies: Optional[AgencyTable] = None) -> None:
     """The batch path: extract.batch.run_batch (parallel, resumable), then the failures on stderr."""
     from ..batch import extract_rows, run_batch
 
@@ -190,7 +199,7 @@ def _to_dataset(paths: list[str], out: Path, formats: list[str], verbose: bool,
         result = run_batch(paths, out, jobs=options.jobs, timeout=options.timeout,
                            max_tasks_per_worker=options.max_tasks, retry_failed=options.retry_failed,
                            formats=formats, engine=options.engine, scheduler=options.scheduler, task=task,
-                           corrections=corrections)
+                           corrections=corrections, agencies=agencies)
     except KeyboardInterrupt:
         print(f"interrupted: every file finished so far is kept in {out}/; run the same command again to "
               "resume", file=sys.stderr)

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..corrections import Corrections
+from ..mapping.agency import AgencyTable
 from ..panel import build_panel, carry_chain, chain_warnings
 
 
@@ -18,11 +20,14 @@ def _report(panel: pd.DataFrame, chain: pd.DataFrame) -> None:
           f"{n_fail} failed", file=sys.stderr)
 
 
-def panel_to_terminal(files: list[Path]) -> int:
+def panel_to_terminal(files: list[Path], corrections: Corrections | None = None,
+                      agencies: AgencyTable | None = None) -> int:
     """Extract ``files``, print the panel as CSV on stdout; one line per failure on stderr."""
     from ..api import extract_many
 
-    ds = extract_many(files)
+    ds = extract_many(files, corrections=corrections, agencies=agencies)
+    for line in ds.warnings:
+        print(f"warning: {line}", file=sys.stderr)
     for row in ds.errors.itertuples():
         print(f"error: {row.message}", file=sys.stderr)
     panel = ds.panel()
