@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from .checks import CheckResult, summarise
+
+if TYPE_CHECKING:  # pandas is imported only when a frame is asked for: `extract --json` never needs it
+    import pandas as pd
 
 CELL_COLUMNS = ["table", "row", "column", "value", "raw", "state", "unit", "how", "confidence", "note", "page", "path",
                 "bbox"]
@@ -45,8 +46,10 @@ class Report:
             "warnings": list(self.warnings),
         }
 
-    def to_frame(self) -> pd.DataFrame:
+    def to_frame(self) -> "pd.DataFrame":
         """A tidy long frame: one row per cell, with the report's source and sha256."""
+        import pandas as pd
+
         rows = [{"source": self.metadata.get("source"), "sha256": self.metadata.get("sha256"),
                  **{k: c.get(k) for k in CELL_COLUMNS}} for c in self.cells]
         return pd.DataFrame(rows, columns=["source", "sha256", *CELL_COLUMNS])

@@ -18,6 +18,11 @@ class Column:
     aliases: tuple[str, ...] = ()
     kind: str = "count"  # "count" (int), "money" (decimal), "signed" (int with +/-)
     unit: str | None = None  # default unit when the cell prints none
+    short: str | None = None  # a short Chinese form for narrow displays (the terminal view)
+
+    @property
+    def display(self) -> str:
+        return self.short or self.label
 
 
 @dataclass(frozen=True)
@@ -27,6 +32,11 @@ class Row:
     aliases: tuple[str, ...] = ()
     group: str | None = None  # the merged group label printed to the left, e.g. （三）不予公开
     columns: tuple[Column, ...] | None = None  # rows of part 二 carry their own columns
+    short: str | None = None  # a short Chinese form for narrow displays (the terminal view)
+
+    @property
+    def display(self) -> str:
+        return self.short or self.label
 
 
 @dataclass(frozen=True)
@@ -102,10 +112,10 @@ _PROCUREMENT_AMOUNT = Column("procurement_amount", "采购总金额", ("采购�
 
 APPLICANT_COLUMNS: tuple[Column, ...] = (
     Column("natural_person", "自然人"),
-    Column("commercial_enterprise", "商业企业"),
-    Column("research_institution", "科研机构"),
-    Column("social_welfare_org", "社会公益组织"),
-    Column("legal_service_org", "法律服务机构"),
+    Column("commercial_enterprise", "商业企业", short="商业"),
+    Column("research_institution", "科研机构", short="科研"),
+    Column("social_welfare_org", "社会公益组织", short="公益"),
+    Column("legal_service_org", "法律服务机构", short="法律"),
     Column("other_org", "其他"),
     Column("total", "总计"),
 )
@@ -114,10 +124,10 @@ SUBTOTAL_LABEL = "小计"
 APPLICANT_GROUP_LABELS = ("申请人情况", "法人或其他组织")
 
 REVIEW_COLUMNS: tuple[Column, ...] = (
-    Column("upheld", "结果维持"),
-    Column("corrected", "结果纠正"),
-    Column("other", "其他结果"),
-    Column("pending", "尚未审结"),
+    Column("upheld", "结果维持", short="维持"),
+    Column("corrected", "结果纠正", short="纠正"),
+    Column("other", "其他结果", short="其他"),
+    Column("pending", "尚未审结", short="未结"),
     Column("total", "总计"),
 )
 
@@ -156,40 +166,52 @@ _ACTIVE_2019 = TableSpec(
 _G3, _G4, _G5, _G6 = "（三）不予公开", "（四）无法提供", "（五）不予处理", "（六）其他处理"
 
 _REQUEST_ROWS_HEAD = (
-    Row("new_requests", "一、本年新收政府信息公开申请数量", ("本年新收政府信息公开申请", "本年新收")),
-    Row("carried_over", "二、上年结转政府信息公开申请数量", ("上年结转政府信息公开申请", "上年结转")),
-    Row("granted", "（一）予以公开"),
-    Row("partially_granted", "（二）部分公开（区分处理的，只计这一情形，不计其他情形）", ("部分公开",)),
-    Row("denied_state_secret", "1.属于国家秘密", ("国家秘密",), group=_G3),
-    Row("denied_prohibited_by_law", "2.其他法律行政法规禁止公开", ("法律行政法规禁止公开",), group=_G3),
-    Row("denied_three_safeties", "3.危及“三安全一稳定”", ("危及三安全一稳定", "三安全一稳定"), group=_G3),
-    Row("denied_third_party_rights", "4.保护第三方合法权益", ("第三方合法权益",), group=_G3),
-    Row("denied_internal_affairs", "5.属于三类内部事务信息", ("三类内部事务信息", "内部事务信息"), group=_G3),
-    Row("denied_process_information", "6.属于四类过程性信息", ("四类过程性信息", "过程性信息"), group=_G3),
-    Row("denied_enforcement_files", "7.属于行政执法案卷", ("行政执法案卷",), group=_G3),
-    Row("denied_administrative_inquiry", "8.属于行政查询事项", ("行政查询事项",), group=_G3),
-    Row("unable_not_held", "1.本机关不掌握相关政府信息", ("本机关不掌握",), group=_G4),
-    Row("unable_needs_creation", "2.没有现成信息需要另行制作", ("没有现成信息",), group=_G4),
-    Row("unable_unclear", "3.补正后申请内容仍不明确", ("补正后申请内容仍不明确",), group=_G4),
-    Row("not_processed_complaints", "1.信访举报投诉类申请", ("信访举报投诉",), group=_G5),
-    Row("not_processed_repeated", "2.重复申请", group=_G5),
-    Row("not_processed_publications", "3.要求提供公开出版物", ("公开出版物",), group=_G5),
-    Row("not_processed_excessive", "4.无正当理由大量反复申请", ("大量反复申请",), group=_G5),
+    Row("new_requests", "一、本年新收政府信息公开申请数量", ("本年新收政府信息公开申请", "本年新收"), short="本年新收申请"),
+    Row("carried_over", "二、上年结转政府信息公开申请数量", ("上年结转政府信息公开申请", "上年结转"), short="上年结转申请"),
+    Row("granted", "（一）予以公开", short="予以公开"),
+    Row("partially_granted", "（二）部分公开（区分处理的，只计这一情形，不计其他情形）", ("部分公开",),
+        short="部分公开"),
+    Row("denied_state_secret", "1.属于国家秘密", ("国家秘密",), group=_G3, short="不予公开·国家秘密"),
+    Row("denied_prohibited_by_law", "2.其他法律行政法规禁止公开", ("法律行政法规禁止公开",), group=_G3,
+        short="不予公开·法规禁止"),
+    Row("denied_three_safeties", "3.危及“三安全一稳定”", ("危及三安全一稳定", "三安全一稳定"), group=_G3,
+        short="不予公开·三安全一稳定"),
+    Row("denied_third_party_rights", "4.保护第三方合法权益", ("第三方合法权益",), group=_G3,
+        short="不予公开·第三方权益"),
+    Row("denied_internal_affairs", "5.属于三类内部事务信息", ("三类内部事务信息", "内部事务信息"), group=_G3,
+        short="不予公开·内部事务"),
+    Row("denied_process_information", "6.属于四类过程性信息", ("四类过程性信息", "过程性信息"), group=_G3,
+        short="不予公开·过程性信息"),
+    Row("denied_enforcement_files", "7.属于行政执法案卷", ("行政执法案卷",), group=_G3, short="不予公开·执法案卷"),
+    Row("denied_administrative_inquiry", "8.属于行政查询事项", ("行政查询事项",), group=_G3,
+        short="不予公开·行政查询"),
+    Row("unable_not_held", "1.本机关不掌握相关政府信息", ("本机关不掌握",), group=_G4, short="无法提供·不掌握"),
+    Row("unable_needs_creation", "2.没有现成信息需要另行制作", ("没有现成信息",), group=_G4,
+        short="无法提供·需另行制作"),
+    Row("unable_unclear", "3.补正后申请内容仍不明确", ("补正后申请内容仍不明确",), group=_G4,
+        short="无法提供·补正后不明确"),
+    Row("not_processed_complaints", "1.信访举报投诉类申请", ("信访举报投诉",), group=_G5,
+        short="不予处理·信访举报投诉"),
+    Row("not_processed_repeated", "2.重复申请", group=_G5, short="不予处理·重复申请"),
+    Row("not_processed_publications", "3.要求提供公开出版物", ("公开出版物",), group=_G5,
+        short="不予处理·公开出版物"),
+    Row("not_processed_excessive", "4.无正当理由大量反复申请", ("大量反复申请",), group=_G5,
+        short="不予处理·大量反复申请"),
     Row("not_processed_confirmation", "5.要求行政机关确认或重新出具已获取信息",
-        ("要求行政机关确认或重新出具",), group=_G5),
+        ("要求行政机关确认或重新出具",), group=_G5, short="不予处理·确认或重新出具"),
 )
 _REQUEST_ROWS_TAIL = (
-    Row("total_processed", "（七）总计", ("总计",)),
-    Row("carried_forward", "四、结转下年度继续办理", ("结转下年度继续办理", "结转下年度")),
+    Row("total_processed", "（七）总计", ("总计",), short="总计"),
+    Row("carried_forward", "四、结转下年度继续办理", ("结转下年度继续办理", "结转下年度"), short="结转下年度"),
 )
 _REQUEST_ROWS_2021 = _REQUEST_ROWS_HEAD + (
     Row("other_overdue_correction", "1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请",
-        ("逾期不补正",), group=_G6),
+        ("逾期不补正",), group=_G6, short="其他处理·逾期不补正"),
     Row("other_unpaid_fees", "2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请",
-        ("逾期未按收费通知要求缴纳费用", "收费通知"), group=_G6),
-    Row("other_other", "3.其他", group=_G6),
+        ("逾期未按收费通知要求缴纳费用", "收费通知"), group=_G6, short="其他处理·逾期未缴费"),
+    Row("other_other", "3.其他", group=_G6, short="其他处理·其他"),
 ) + _REQUEST_ROWS_TAIL
-_REQUEST_ROWS_2019 = _REQUEST_ROWS_HEAD + (Row("other_handling", "（六）其他处理"),) + _REQUEST_ROWS_TAIL
+_REQUEST_ROWS_2019 = _REQUEST_ROWS_HEAD + (Row("other_handling", "（六）其他处理", short="其他处理"),) + _REQUEST_ROWS_TAIL
 
 _REQUEST_MARKERS = ("勾稽关系", "本年新收政府信息公开申请", "申请人情况", "结转下年度继续办理", "本年度办理结果")
 
@@ -202,8 +224,8 @@ REVIEW_LITIGATION = TableSpec(
     "review_litigation", "四、政府信息公开行政复议、行政诉讼情况",
     rows=(
         Row("administrative_review", "行政复议"),
-        Row("litigation_direct", "未经复议直接起诉", group="行政诉讼"),
-        Row("litigation_after_review", "复议后起诉", group="行政诉讼"),
+        Row("litigation_direct", "未经复议直接起诉", group="行政诉讼", short="诉讼·未经复议直接起诉"),
+        Row("litigation_after_review", "复议后起诉", group="行政诉讼", short="诉讼·复议后起诉"),
     ),
     columns=REVIEW_COLUMNS,
     markers=("未经复议直接起诉", "复议后起诉", "尚未审结"),

@@ -1,8 +1,10 @@
 """The CLI as a user meets it: one line on stderr for bad input, no traceback, datasets written."""
 
 import json
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pandas as pd
 
@@ -53,9 +55,36 @@ def test_terminal_output_shows_tables_and_checks(seed_path):
     proc = run(seed_path)
     assert proc.returncode == 0, proc.stderr
     assert "巴彦淖尔市商务局" in proc.stdout
-    assert "administrative_licensing" in proc.stdout and "56" in proc.stdout
+    # the template's Chinese labels, short enough for an 80-column terminal
+    assert "行政许可" in proc.stdout and "56" in proc.stdout and "administrative_licensing" not in proc.stdout
+    assert "不予公开·国家秘密" in proc.stdout and "不予处理·确认或重新出具" in proc.stdout
     assert "requests.balance" in proc.stdout and "pass" in proc.stdout
     assert proc.stderr == ""
+    keys = subprocess.run([sys.executable, "-m", "extractor.cli.main", str(seed_path), "--keys"],
+                          capture_output=True, text=True, env={**os.environ, "COLUMNS": "200"})
+    assert "administrative_licensing" in keys.stdout and "denied_state_secret" in keys.stdout
+
+
+def test_version_and_help_name_the_other_commands():
+    for args in (["--version"], ["version"]):
+        proc = run(*args)
+        assert proc.returncode == 0 and proc.stdout.startswith("extract (gov-disclosure-extractor) "), proc
+    helptext = run("--help").stdout
+    for word in ("extract fetch", "extract summary", "extract review", "extract version"):
+        assert word in " ".join(helptext.split()), word
+
+
+def test_standard_input_is_read_by_content(seed_path):
+    cli = [sys.executable, "-m", "extractor.cli.main"]
+    proc = subprocess.run(cli + ["-", "--json"], input=seed_path.read_bytes(), capture_output=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(proc.stdout)
+    assert report["metadata"]["agency"] == "巴彦淖尔市商务局" and report["metadata"]["source"] == "<stdin>"
+    empty = subprocess.run(cli + ["-"], input=b"", capture_output=True, timeout=60)
+    assert empty.returncode == 2 and empty.stderr.decode().strip() == "error: <stdin>: no input on standard input"
+    pdf = (Path(__file__).resolve().parent.parent / "fixtures" / "pdf" / "chromium_typical_ruled.pdf").read_bytes()
+    from_pdf = subprocess.run(cli + ["-", "--json"], input=pdf, capture_output=True, timeout=60)
+    assert from_pdf.returncode == 0 and json.loads(from_pdf.stdout)["metadata"]["format"] == "pdf"
 
 
 def test_batch_goes_on_past_bad_files(tmp_path, seed_path):

@@ -1,4 +1,9 @@
-"""``extract PATHS… [--json] [--out DIR]``: one report to the terminal, or many to a dataset."""
+"""``extract PATHS… [--json] [--out DIR]``: one report to the terminal, or many to a dataset.
+
+Other commands: ``extract fetch URLS… --out DIR`` (download published reports), ``extract summary
+DATASET`` (the quality page), ``extract review DATASET`` (the page for checking flagged reports),
+``extract version``.
+"""
 
 from __future__ import annotations
 
@@ -15,7 +20,6 @@ from rich.console import Console
 from ..api import extract, iter_inputs
 from ..corrections import Corrections
 from ..mapping.agency import AgencyTable
-from ..dataset import FORMATS
 from ..errors import ExtractorError
 from ..limits import DEFAULT_LIMITS, MB, Limits, WithLimits, set_default_limits
 from .render import render_report
@@ -31,12 +35,19 @@ def fail(message: str, code: int) -> NoReturn:
     raise typer.Exit(code)
 
 
-@app.command()
+EPILOG = ("Other commands: [bold]extract fetch[/] URLS… --out DIR (download published reports) · "
+          "[bold]extract summary[/] DATASET (quality page) · [bold]extract review[/] DATASET (check flagged "
+          "reports) · [bold]extract version[/]. Use - as the path to read one report from standard input.")
+
+
+@app.command(epilog=EPILOG)
 def run(
-    paths: List[str] = typer.Argument(..., help="Report files or folders (PDF, HTML, DOCX, text)."),
+    paths: List[str] = typer.Argument(..., help="Report files or folders (PDF, HTML, DOCX, text), URLs, "
+                                      "or - for standard input."),
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write the dataset to this folder."),
     as_json: bool = typer.Option(False, "--json", help="Print the report as one JSON object."),
-    formats: str = typer.Option(",".join(FORMATS), "--format",
+    keys: bool = typer.Option(False, "--keys", help="Terminal view: the schema keys instead of the Chinese labels."),
+    formats: str = typer.Option("parquet", "--format",
                                 help="Dataset formats besides parquet, comma-separated: csv,xlsx,dta,duckdb."),
     jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=1, help="Worker processes (default: all cores)."),
     timeout: float = typer.Option(DEFAULT_LIMITS.timeout_s, "--timeout", min=0.001,
@@ -86,12 +97,18 @@ def run(
             table = AgencyTable.load(agencies)
         except ExtractorError as exc:
             fail(str(exc), exc.exit_code)
-    from ..fetch.integrate import fetch_inputs  # URLs and url lists (urls.csv): fetch first
+    if paths == ["-"]:
+        if out is not None or panel or summary:
+            fail("- (standard input) reads one report to the terminal; save it to a file for --out", 2)
+        _one_from_stdin(as_json, verbose, limits, corr, table, keys)
+        return
+    if any(_may_fetch(p) for p in paths):
+        from ..fetch.integrate import fetch_inputs  # URLs and url lists (urls.csv): fetch first
 
-    try:
-        paths = fetch_inputs(paths, out)
-    except ExtractorError as exc:
-        fail(str(exc), exc.exit_code)
+        try:
+            paths = fetch_inputs(paths, out)
+        except ExtractorError as exc:
+            fail(str(exc), exc.exit_code)
     if out is None:
         if summary:
             fail("--summary needs --out DIR (the page is written to DIR/summary.html)", 2)
@@ -103,7 +120,7 @@ def run(
                 fail("no input files found", 2)
             raise typer.Exit(panel_to_terminal(files, corr, table))
         if len(paths) == 1 and len(files) == 1 and not Path(paths[0]).is_dir():
-            _one(paths[0], as_json, verbose, corr, table)
+            _one(paths[0], as_json, verbose, corr, table, keys)
             return
         if not files:
             fail("no input files found", 2)
@@ -124,26 +141,47 @@ def run(
         panel_to_dir(out)
 
 
-def _extract_or_exit(path: str, verbose: bool, corrections: Optional[Corrections] = None,
-                     agencies: Optional[AgencyTable] = None):
+def _may_fetch(path: str) -> bool:
+    """A URL, or a file that may be a list of URLs: only then is the fetcher loaded."""
+    return "://" in path or Path(path).suffix.lower() in (".csv", ".tsv", ".txt", ".list")
+
+
+def _one_from_stdin(as_json: bool, verbose: bool, limits: Limits, corrections: Optional[Corrections],
+                    agencies: Optional[AgencyTable], keys: bool = False) -> None:
+    """``extract -``: one report from standard input, its type decided by content as always."""
+    data = sys.stdin.buffer.read(limits.max_file_bytes + 1)
+    if not data:
+        fail("<stdin>: no input on standard input", 2)
+    if len(data) > limits.max_file_bytes:
+        fail(f"<stdin>: input is over the {limits.max_file_bytes}-byte limit (--max-file-mb)", 2)
+    report = _extract_or_exit(data, verbose, corrections, agencies, name="<stdin>")
+    _show(report, as_json, keys)
+
+
+def _show(report, as_json: bool, keys: bool = False) -> None:
+    if as_json:
+        sys.stdout.write(json.dumps(report.to_dict(), ensure_ascii=False) + "\n")
+    else:
+        render_report(report, Console(), keys=keys)
+
+
+def _extract_or_exit(path: str | bytes, verbose: bool, corrections: Optional[Corrections] = None,
+                     agencies: Optional[AgencyTable] = None, name: Optional[str] = None):
     try:
-        return extract(path, corrections=corrections, agencies=agencies)
+        return extract(path, name=name, corrections=corrections, agencies=agencies)
     except ExtractorError as exc:
         fail(str(exc), exc.exit_code)
     except Exception as exc:  # a bug of ours: still one line, unless asked for the traceback
         if verbose:
             traceback.print_exc()
-        fail(f"{path}: internal error ({type(exc).__name__}: {exc}); rerun with --verbose for details",
+        shown = name or (path if isinstance(path, str) else "<bytes>")
+        fail(f"{shown}: internal error ({type(exc).__name__}: {exc}); rerun with --verbose for details",
              EXIT_INTERNAL)
 
 
 def _one(path: str, as_json: bool, verbose: bool, corrections: Optional[Corrections] = None,
-         agencies: Optional[AgencyTable] = None) -> None:
-    report = _extract_or_exit(path, verbose, corrections, agencies)
-    if as_json:
-        sys.stdout.write(json.dumps(report.to_dict(), ensure_ascii=False) + "\n")
-    else:
-        render_report(report, Console())
+         agencies: Optional[AgencyTable] = None, keys: bool = False) -> None:
+    _show(_extract_or_exit(path, verbose, corrections, agencies), as_json, keys)
 
 
 def _many_to_terminal(files: list[Path], as_json: bool, verbose: bool,

@@ -1,7 +1,8 @@
 """Console entry point ``extract``: the extract command, plus subcommands by name.
 
 ``extract report.pdf`` and ``extract reports/ --out dataset/`` run the extract command;
-``extract fetch …`` and ``extract summary …`` run the subcommand of that name.
+``extract fetch …``, ``extract summary …`` and ``extract review …`` run the subcommand of that name;
+``extract --version`` (or ``extract version``) prints the version.
 """
 
 from __future__ import annotations
@@ -12,11 +13,17 @@ import sys
 SUBCOMMANDS = {
     "fetch": "extractor.cli.fetch_cmd",
     "summary": "extractor.cli.summary_cmd",
+    "review": "extractor.cli.review_cmd",
 }
 
 
 def main(argv: list[str] | None = None) -> None:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] in (["--version"], ["-V"], ["version"]):
+        from .. import __version__
+
+        print(f"extract (gov-disclosure-extractor) {__version__}")
+        return
     from .quiet import quiet_libraries
 
     quiet_libraries(verbose="--verbose" in argv or "-v" in argv)
