@@ -19,10 +19,13 @@ PYTHON ?= python3
 
 install: .venv/.installed
 
+# The demo reads examples/: one report of each input kind, one that breaks its own arithmetic and
+# one broken download (see examples/README.md), then writes the dataset, its summary and review pages.
 demo: .venv-demo/.installed
-	.venv-demo/bin/extract fixtures/seed/000_3a7ed7c9ae9b3af5.txt
-	.venv-demo/bin/extract fixtures --out demo-dataset --format parquet,csv,xlsx --summary
-	@echo "dataset written to demo-dataset/ (open demo-dataset/summary.html)"
+	.venv-demo/bin/extract examples/04_word_document.docx
+	.venv-demo/bin/extract examples --out demo-dataset --format parquet,csv,xlsx --summary
+	.venv-demo/bin/extract review demo-dataset
+	@echo "dataset written to demo-dataset/ (open demo-dataset/summary.html and demo-dataset/review.html)"
 
 # Lint and type-check first (seconds), then the suite (minutes); the first failure stops the target.
 test: .venv/.installed

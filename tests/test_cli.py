@@ -122,3 +122,14 @@ def test_json_is_one_object(seed_path):
     obj = json.loads(proc.stdout)
     assert set(obj) >= {"template", "metadata", "cells", "checks", "sections", "warnings"}
     assert set(obj["cells"][0]) >= {"table", "row", "column", "value", "raw", "state"}
+
+
+def test_the_demo_examples_tell_a_success_story_with_honest_failures(tmp_path):
+    examples = Path(__file__).resolve().parent.parent / "examples"
+    proc = run(examples, "--out", tmp_path / "demo", "--jobs", "1")
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert lines[0].startswith("7 of 8 reports extracted")
+    assert lines[1].startswith("checks: 6 of 7 reports add up; 1 breaks its own arithmetic")
+    assert lines[2].startswith("failed: ") and "08_truncated_download.pdf" in lines[2] and "truncated" in lines[2]
+    assert len(lines) == 3

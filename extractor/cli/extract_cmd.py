@@ -204,6 +204,22 @@ def _many_to_terminal(files: list[Path], as_json: bool, verbose: bool,
         raise typer.Exit(1)
 
 
+def _check_story(out: Path, ok: int) -> None:
+    """One line on what the checks found: how many reports add up, and where to look at the rest."""
+    import pandas as pd
+
+    path = out / "checks.parquet"
+    if not ok or not path.exists():
+        return
+    checks = pd.read_parquet(path, columns=["source", "status"])
+    failing = int(checks.loc[checks["status"] == "fail", "source"].nunique())
+    line = f"checks: {ok - failing} of {ok} reports add up"
+    if failing:
+        verb = "breaks its" if failing == 1 else "break their"
+        line += f"; {failing} {verb} own arithmetic (extracted as printed: extract review {out})"
+    print(line, file=sys.stderr)
+
+
 def _message(path, exc: Exception, verbose: bool) -> str:
     if isinstance(exc, ExtractorError):
         text = str(exc)
@@ -249,6 +265,7 @@ def _to_dataset(paths: list[str], out: Path, formats: list[str], verbose: bool,
     print(f"{result.ok} of {result.total} reports extracted"
           + (f" ({result.reused} done by an earlier run)" if result.reused else "")
           + f"; dataset in {out}/", file=sys.stderr)
+    _check_story(out, result.ok)
     for line in result.warnings:
         print(f"warning: {line}", file=sys.stderr)
     failures = result.errors.itertuples() if result.errors is not None else ()
