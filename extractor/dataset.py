@@ -16,7 +16,7 @@ from .errors import ExtractorError
 from .checks import CheckResult
 from .corrections import Corrections, correct_cells
 from .mapping.agency import AgencyTable
-from .report import CELL_COLUMNS, Report
+from .report import CELL_COLUMNS, CELL_FIELDS, Report
 from .schema import TEMPLATES
 
 # name -> (pandas dtype, Chinese label). "string" columns hold str or None.
@@ -30,13 +30,7 @@ REPORTS: dict[str, tuple[str, str]] = {
     "n_warnings": ("Int64", "警告数"), "warnings": (_S, "警告（换行分隔）"),
     "n_corrections": ("Int64", "更正数"),
 }
-CELLS: dict[str, tuple[str, str]] = {
-    "source": (_S, "来源"), "sha256": (_S, "文件内容SHA-256"), "table": (_S, "表"), "row": (_S, "行"),
-    "column": (_S, "列"), "value": ("float64", "数值"), "raw": (_S, "原文"), "state": (_S, "状态"),
-    "unit": (_S, "单位"), "how": (_S, "读取方式"),
-    "confidence": ("float64", "识别置信度"), "note": (_S, "更正说明"), "page": ("Int64", "页码"), "path": (_S, "位置"),
-    "bbox": (_S, "坐标框"),
-}
+CELLS: dict[str, tuple[str, str]] = {"source": (_S, "来源"), "sha256": (_S, "文件内容SHA-256"), **CELL_FIELDS}
 CHECKS: dict[str, tuple[str, str]] = {
     "source": (_S, "来源"), "sha256": (_S, "文件内容SHA-256"), "check": (_S, "校验"), "status": (_S, "结果"),
     "passed": ("boolean", "是否通过"), "scope": (_S, "范围"), "key": (_S, "行或列"), "lhs": ("float64", "左边"),

@@ -10,8 +10,15 @@ from .checks import CheckResult, summarise
 if TYPE_CHECKING:  # pandas is imported only when a frame is asked for: `extract --json` never needs it
     import pandas as pd
 
-CELL_COLUMNS = ["table", "row", "column", "value", "raw", "state", "unit", "how", "confidence", "note", "page", "path",
-                "bbox"]
+# The one description of a cell's fields, in order: name -> (dtype in the dataset, Chinese label).
+# The JSON cells, ``Report.to_frame``, the dataset's cells table and its Stata labels all use it.
+CELL_FIELDS: dict[str, tuple[str, str]] = {
+    "table": ("string", "表"), "row": ("string", "行"), "column": ("string", "列"), "value": ("float64", "数值"),
+    "raw": ("string", "原文"), "state": ("string", "状态"), "unit": ("string", "单位"), "how": ("string", "读取方式"),
+    "confidence": ("float64", "识别置信度"), "note": ("string", "更正说明"), "page": ("Int64", "页码"),
+    "path": ("string", "位置"), "bbox": ("string", "坐标框"),
+}
+CELL_COLUMNS = list(CELL_FIELDS)
 
 
 @dataclass
