@@ -95,7 +95,7 @@ def run_checks(template: Template, cells: Mapping[Address, tuple]) -> list[Check
         out.append(_equation("requests.outcomes_sum", "column", col, cells,
                              [("requests", "total_processed", col)], [("requests", r, col) for r in rows],
                              "total_processed", " + ".join(rows)))
-    for row in row_keys:
+    for row in _outcome_rows(row_keys, cells, "total"):
         out.append(_equation("requests.row_total", "row", row, cells,
                              [("requests", row, "total")], [("requests", row, c) for c in applicant],
                              "total", " + ".join(applicant)))
