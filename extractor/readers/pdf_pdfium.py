@@ -79,9 +79,8 @@ def _page(page) -> dict | None:
     chars = _chars(page, view)
     if chars is None:
         return None
-    objs = {"char": chars, "line": [], "rect": [], "curve": []}
-    for handle in paths:
-        _path(handle, view, objs)
+    objs: dict[str, list[dict]] = {"char": chars, "line": [], "rect": [], "curve": [], "glyph": []}
+    _classify([_path(handle, view) for handle in paths], objs)
     width, height = view.size
     return {"chars": chars, "images": kinds[raw.FPDF_PAGEOBJ_IMAGE], "objs": objs, "width": width,
             "height": height}
@@ -117,8 +116,9 @@ def _chars(page, view: _View) -> list[dict] | None:
         tp.close()
 
 
-def _path(handle, view: _View, objs: dict) -> None:
-    """A path object's subpaths as pdfplumber-like ``line`` (two points) or ``rect`` dicts."""
+def _path(handle, view: _View) -> list[dict]:
+    """A path object's subpaths as pdfplumber-like dicts (box, stroke, fill, and ``bez``: has
+    curve segments; ``n``: its number of points)."""
     import pypdfium2.raw as raw
     fill, stroke = ctypes.c_int(), ctypes.c_int()
     raw.FPDFPath_GetDrawMode(handle, fill, stroke)
@@ -137,15 +137,92 @@ def _path(handle, view: _View, objs: dict) -> None:
             curved.append(False)
         subpaths[-1].append(view.point(px, py))
         curved[-1] = curved[-1] or kind == raw.FPDF_SEGMENT_BEZIERTO
+    out = []
     for pts, bez in zip(subpaths, curved):
         if len(pts) < 2 or not all(math.isfinite(v) for p in pts for v in p):
             continue
         xs, ys = [p[0] for p in pts], [p[1] for p in pts]
-        d = {"x0": min(xs), "x1": max(xs), "top": min(ys), "bottom": max(ys),
-             "stroke": bool(stroke.value), "fill": bool(fill.value)}
-        if bez:
-            objs["curve"].append(d)
-        elif len(pts) == 2 and stroke.value:
-            objs["line"].append(d)
-        else:
-            objs["rect"].append(d)
+        out.append({"x0": min(xs), "x1": max(xs), "top": min(ys), "bottom": max(ys),
+                    "stroke": bool(stroke.value), "fill": bool(fill.value), "bez": bez, "n": len(pts)})
+    return out
+
+
+# Text drawn as curves ("转曲": WPS and print drivers export label text as glyph outlines, one
+# filled path per glyph). A glyph's strokes are thin bars (一, the bars of 三, a dash) that would
+# read as table rules and cut cells apart; such paths are set aside as ``glyph`` boxes.
+_THIN = 2.5  # a rule is at most this thick
+_GLYPH_MAX = 40.0  # a glyph is at most this big
+
+
+def _bounds(sp: list[dict]) -> tuple[float, float, float, float]:
+    return (min(d["x0"] for d in sp), min(d["top"] for d in sp), max(d["x1"] for d in sp),
+            max(d["bottom"] for d in sp))
+
+
+def _border_set(sp: list[dict], b: tuple[float, float, float, float]) -> bool:
+    """Subpaths that are all thin bars along the sides of their common box: a cell's borders
+    drawn as one path, not a glyph."""
+    x0, top, x1, bottom = b
+    for d in sp:
+        w, h = d["x1"] - d["x0"], d["bottom"] - d["top"]
+        if h <= _THIN and w >= 0.9 * (x1 - x0) and (d["top"] - top <= 1.5 or bottom - d["bottom"] <= 1.5):
+            continue
+        if w <= _THIN and h >= 0.9 * (bottom - top) and (d["x0"] - x0 <= 1.5 or x1 - d["x1"] <= 1.5):
+            continue
+        return False
+    return True
+
+
+def _glyph_like(sp: list[dict]) -> bool:
+    """A small filled shape with curves (a rule has none), or with several contours and not
+    thin as a whole (other than a cell's border set): a glyph outline."""
+    if not sp or not all(d["fill"] and not d["stroke"] for d in sp):
+        return False
+    b = _bounds(sp)
+    w, h = b[2] - b[0], b[3] - b[1]
+    if max(w, h) > _GLYPH_MAX:
+        return False
+    if any(d["bez"] for d in sp):
+        return True
+    return min(w, h) > _THIN and len(sp) >= 2 and not _border_set(sp, b)
+
+
+def _bar_in_text(d: dict, boxes: list[tuple[float, float, float, float]]) -> bool:
+    """A lone thin bar set among glyphs of its own size, on their line (一, a dash, the strokes
+    of a glyph drawn as separate paths) or in their column (vertical text): a stroke of that
+    text, not a rule (a rule is longer than the glyphs of the cell it borders)."""
+    w, h = d["x1"] - d["x0"], d["bottom"] - d["top"]
+    if min(w, h) > _THIN or d["stroke"]:
+        return False
+    length = max(w, h)
+    for x0, top, x1, bottom in boxes:
+        size = max(bottom - top, x1 - x0)
+        if not 0.6 * length <= size or length > 1.2 * size:
+            continue
+        slack = 0.2 * size  # the bar lies within the glyphs' line (or column), as strokes do
+        if top - slack <= d["top"] and d["bottom"] <= bottom + slack \
+                and max(x0 - d["x1"], d["x0"] - x1) <= 1.5 * size:
+            return True  # beside it on a line
+        if x0 - slack <= d["x0"] and d["x1"] <= x1 + slack \
+                and max(top - d["bottom"], d["top"] - bottom) <= 1.5 * size:
+            return True  # above or below it in vertical text
+    return False
+
+
+def _classify(shapes: list[list[dict]], objs: dict) -> None:
+    """Subpaths of every path object into ``line``/``rect``/``curve`` (rule candidates), or
+    into ``glyph`` (the box of a glyph drawn as curves)."""
+    glyph = [_glyph_like(sp) for sp in shapes]
+    if any(glyph):
+        boxes = [_bounds(sp) for sp, g in zip(shapes, glyph) if g]
+        for i, sp in enumerate(shapes):
+            if not glyph[i] and len(sp) == 1 and _bar_in_text(sp[0], boxes):
+                glyph[i] = True
+    for sp, g in zip(shapes, glyph):
+        if g:
+            b = _bounds(sp)
+            objs["glyph"].append({"x0": b[0], "top": b[1], "x1": b[2], "bottom": b[3]})
+            continue
+        for d in sp:
+            kind = "curve" if d["bez"] else "line" if d["n"] == 2 and d["stroke"] else "rect"
+            objs[kind].append({k: v for k, v in d.items() if k not in ("bez", "n")})
