@@ -22,7 +22,7 @@ from ..model import Block, Document, Paragraph, Provenance
 from ..schema import TEMPLATES
 from . import pdf_pdfium
 from .pdf_tables import build_table, find_regions, make_lines, rulings
-from .pdf_text import bbox, fix_radicals, is_bad_char, text_of
+from .pdf_text import bbox, fix_radicals, is_bad_char, mark_stacked_words, text_of
 
 _MARKERS = tuple({unicodedata.normalize("NFKC", m).replace(" ", "")
                   for t in TEMPLATES.values() for spec in t.tables for m in spec.markers})
@@ -114,6 +114,7 @@ def _read(data: bytes, name: str) -> Document:
                 area = width * height or 1.0
                 img = sum((im["x1"] - im["x0"]) * (im["bottom"] - im["top"]) for im in objs.get("image", []))
                 usable = _usable(chars, img / area)
+            mark_stacked_words(chars)
             text = unicodedata.normalize("NFKC", fix_radicals("".join(c["text"] for c in chars)))
             pages.append(dict(no=i, objs=objs, chars=chars if usable else [], usable=usable,
                               width=width, height=height, marker=usable and any(m in text for m in _MARKERS)))

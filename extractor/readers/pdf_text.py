@@ -89,7 +89,35 @@ def text_of(chars: list[dict]) -> str:
 
 
 def is_numeric_chunk(chunk: list[dict]) -> bool:
-    return bool(NUMERIC.match("".join(c["text"] for c in chunk).strip()))
+    return bool(NUMERIC.match("".join(c["text"] for c in chunk).strip())) \
+        and not any(c.get("in_word") for c in chunk)
+
+
+def mark_stacked_words(chars: list[dict]) -> None:
+    """Flag each 无 set one character per line inside a word (a group label printed
+    vertically: （四）无法提供): with text stacked right above and below it at line pitch, it
+    is a letter of that label, not a dash-like zero (``in_word``; ``is_numeric_chunk`` then
+    says no)."""
+    lone = [c for c in chars if c["text"] == "无"]
+    if not lone:
+        return
+
+    def word_char(o: dict) -> bool:
+        return not NUMERIC.match(o["text"]) and not o["text"].isdigit()
+
+    for c in lone:
+        size = max(c["size"], 1.0)
+        cx = (c["x0"] + c["x1"]) / 2
+        above = below = False
+        for o in chars:
+            if o is c or abs((o["x0"] + o["x1"]) / 2 - cx) > 0.3 * size or not word_char(o):
+                continue
+            if 0 <= c["top"] - o["bottom"] < 0.6 * size:
+                above = True
+            elif 0 <= o["top"] - c["bottom"] < 0.6 * size:
+                below = True
+        if above and below:
+            c["in_word"] = True
 
 
 def bbox(chars: list[dict]) -> tuple[float, float, float, float]:
