@@ -17,7 +17,7 @@ FIXTURES = ROOT / "fixtures"
 GENERATOR = FIXTURES / "build" / "make_core_fixtures.py"
 EXPECTED = sorted(FIXTURES.rglob("*.expected.json"))
 CHECKS = ("requests.balance", "requests.outcomes_sum", "requests.row_total", "review_litigation.row_total")
-STATES = {"number", "blank", "dash", "unreadable", "missing"}
+STATES = {"number", "blank", "dash", "unreadable", "missing", "derived"}
 
 
 def _stem(path: Path) -> str:
@@ -58,8 +58,12 @@ def test_expected_file_is_valid(exp: Path) -> None:
     if template is None:  # legacy reports have no template cells
         assert doc["cells"] == []
         return
-    assert sorted(seen) == sorted(template.addresses())
+    # a 2021 report printing （六）其他处理 as one 2019-style row also lists that row's cells
+    extra = [a for a in seen if a[:2] == ("requests", "other_handling") and doc["template"] == "2021"]
+    assert sorted(a for a in seen if a not in extra) == sorted(template.addresses())
+    assert not extra or len(extra) == 7
     kinds = {(t.key, r.key, c.key): c.kind for t in template.tables for r in t.rows for c in t.columns_of(r)}
+    kinds.update({("requests", "other_handling", c): "count" for _, _, c in extra})
     for cell in doc["cells"]:
         assert cell["state"] in STATES, cell
         if cell["state"] in ("blank", "dash"):
