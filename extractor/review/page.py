@@ -66,6 +66,7 @@ table.cells td{text-align:left}table.cells td.num{text-align:right}
 details.cells{margin-top:10px}details.cells>summary{cursor:pointer;font-weight:600;font-size:14px;color:#2d3748}
 table.cells td.where,table.cells td.act{white-space:nowrap}
 figure img{cursor:zoom-in}.panes.big{grid-template-columns:minmax(0,1fr)}.panes.big figure img{cursor:zoom-out}
+input.line{display:block;font-size:11px;margin-top:2px}
 button.copy{white-space:nowrap;font:inherit;font-size:12px;padding:1px 8px;cursor:pointer;border:1px solid #a0aec0;border-radius:4px;
  background:#f7fafc}button.copy.done{background:#c6f6d5;border-color:#38a169}
 details.more summary{cursor:pointer;color:#2b6cb0;font-size:13px}
@@ -118,8 +119,18 @@ JS = r"""
     var b = ev.target.closest ? ev.target.closest('button.copy') : null;
     if (!b) { return; }
     copy(b.dataset.line).then(function (ok) {
+      if (!ok) {  // no clipboard at all: show the line, selected, to copy by hand
+        var box = b.parentNode.querySelector('input.line') || document.createElement('input');
+        box.className = 'line';
+        box.readOnly = true;
+        box.value = b.dataset.line;
+        box.size = Math.min(b.dataset.line.length, 60);
+        b.parentNode.appendChild(box);
+        box.select();
+        return;
+      }
       b.classList.add('done');
-      b.textContent = ok ? 'copied' : 'select and copy: ' + b.dataset.line;
+      b.textContent = 'copied';
       window.setTimeout(function () { b.classList.remove('done'); b.textContent = b.dataset.label; }, 1500);
     });
   });
