@@ -340,6 +340,17 @@ def test_low_confidence_and_position_are_flagged():
     assert {i.source: [c.flags for c in i.flagged] for i in items} == {"a": [["low_confidence"]], "c": [["position"]]}
 
 
+def test_correction_value_is_the_printed_number():
+    from extractor.review.data import CellInfo
+
+    def value(state, raw, v):
+        return CellInfo(("requests", "granted", "total"), v, raw, state, "text", None, None, None, None).correction_value()
+    assert value("number", "1,093", 1093.0) == "1093" and value("number", "12.5", 12.5) == "12.5"
+    assert value("corrected", "12", 13.0) == "12"  # what was printed, not the correction on record
+    assert value("blank", "", 0.0) == value("dash", "—", 0.0) == value("unreadable", "见附件", None) == ""
+    assert value("missing", "", None) == ""
+
+
 # --- the CLI ------------------------------------------------------------------------------------------
 
 

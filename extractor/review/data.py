@@ -9,6 +9,7 @@ and dataclasses, so the page, the tests and a notebook share one selection.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
@@ -19,6 +20,7 @@ from ..errors import InputError
 from ..ocr.suspects import LOW_CONFIDENCE  # the threshold the OCR warnings use (no OCR library imported)
 
 NEEDED = ("reports", "cells", "checks")
+_PLAIN_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 Address = tuple[str, str, str]
 
 # Flag kinds, in the order they are shown, with their words on the page.
@@ -108,10 +110,14 @@ class CellInfo:
         return ".".join(self.address)
 
     def correction_value(self) -> str:
-        """The value a correction line starts from: the printed number, or empty when none was printed."""
-        if self.state != "number" or self.value is None:
-            return ""
-        return fmt_number(self.value)
+        """The value a correction line starts from: the printed number, or empty when none was printed
+        (blank, dash, unreadable, missing). A corrected cell starts from what was printed, not the correction."""
+        if self.state == "number" and self.value is not None:
+            return fmt_number(self.value)
+        if self.state == "corrected":
+            printed = _PLAIN_NUMBER.fullmatch(self.raw.replace(",", "").replace("，", "").strip())
+            return fmt_number(float(printed.group(0))) if printed else ""
+        return ""
 
 
 @dataclass

@@ -53,7 +53,7 @@ table.grid caption{text-align:left;font-weight:600;padding:2px 0;font-size:13px}
 table.grid th{background:#edf2f7;font-weight:500;text-align:center}table.grid th.row{text-align:left;
  max-width:260px;font-weight:400;background:#f7fafc}table.grid th.row .grp{color:#718096;font-size:11px}
 table.grid td{text-align:right;min-width:34px;font-variant-numeric:tabular-nums}
-td.none{background:#f1f1f1}td.blank{color:#a0aec0}
+td.none{background:#f1f1f1}td.blank{color:#a0aec0}td.corrected{background:#e6fffa;color:#046c4e}
 td.flag{background:#fdebc8;outline:2px solid #d97706;outline-offset:-2px}
 td.fail{background:#fde2e2;outline:2px solid #dc2626;outline-offset:-2px}
 td.focus{background:#fca5a5 !important}
