@@ -26,6 +26,8 @@ DOC = ROOT / "docs" / "bad-inputs.md"
 REPORT_HTML = FIX / "html" / "utf8_bom.html"
 REPORT_PDF = FIX / "pdf" / "report_2019.pdf"
 REPORT_DOCX = FIX / "docx" / "report_2021.docx"
+REPORT_XLSX = FIX / "xlsx" / "annex_one_sheet.xlsx"
+REPORT_XLS = FIX / "xls" / "annex_2021.xls"
 sys.path.insert(0, str(ROOT / "fuzz"))
 
 
@@ -106,6 +108,38 @@ def _pdf_page_tree_loop() -> bytes:
     return tiny_pdf().replace(b"/Kids [3 0 R]", b"/Kids [3 0 R 2 0 R]")
 
 
+def _zip_with(src: Path, part: str, edit: Callable[[bytes], bytes]) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info.filename)
+            zout.writestr(info.filename, edit(data) if info.filename == part else data)
+    return buf.getvalue()
+
+
+def _xlsx_understated() -> bytes:
+    """The sheet part inflates to twice what the zip directory declares (a bomb in disguise)."""
+    part = "xl/worksheets/sheet1.xml"
+    return _declared_size(REPORT_XLSX.read_bytes(), part, zipfile.ZipFile(REPORT_XLSX).getinfo(part).file_size // 2)
+
+
+def _xlsx_far_cells() -> bytes:
+    openpyxl = pytest.importorskip("openpyxl")
+    wb = openpyxl.Workbook()
+    wb.active["A1"] = "某局2023年政府信息公开工作年度报告附表"
+    wb.active["XFD1048576"] = 0
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def _xls_far_cell() -> bytes:
+    data = bytearray(REPORT_XLS.read_bytes())
+    at = data.index(b"\xfd\x00\x0a\x00")  # a LABELSST record: moved to row 65535, column 255
+    data[at + 4:at + 8] = b"\xff\xff\xff\x00"
+    return bytes(data)
+
+
 def _png() -> bytes:
     return (FIX / "web/site/picture/0/23013015361.png").read_bytes()
 
@@ -169,6 +203,14 @@ CASES: dict[str, tuple[str, Callable[[], bytes], list[str]]] = {
     "html-deep-in-cell": ("deep.html", _deep_cell_html, []),
     "html-span-bomb": ("spans.html", _span_bomb_html, []),
     "text-pipe-bomb": ("pipes.txt", _pipe_bomb_text, []),
+    "xlsx-truncated": ("附表.xlsx", lambda: REPORT_XLSX.read_bytes()[:3000], []),
+    "xlsx-bad-xml": ("附表.xlsx", lambda: _zip_with(REPORT_XLSX, "xl/worksheets/sheet1.xml", lambda x: x[: len(x) // 2]), []),
+    "xlsx-zip-bomb": ("bomb.xlsx", lambda: _declared_size(REPORT_XLSX.read_bytes(), "xl/worksheets/sheet1.xml",
+                                                          300 * 2**20), []),
+    "xlsx-understated-size": ("bomb.xlsx", _xlsx_understated, []),
+    "xlsx-far-cells": ("far.xlsx", _xlsx_far_cells, []),
+    "xls-truncated": ("附表.xls", lambda: REPORT_XLS.read_bytes()[:5000], []),
+    "xls-far-cell": ("far.xls", _xls_far_cell, []),
     "not-a-report": ("notice.txt", lambda: "关于做好春节期间安全生产工作的通知\n各有关单位：\n请做好值班值守。\n".encode(), []),
 }
 NEEDS_NO_OCR = {"image", "pdf-scanned"}  # their message names the missing OCR extra
@@ -182,6 +224,8 @@ READ_OK: dict[str, tuple[str, Callable[[], bytes], str]] = {
     "docx-xxe": ("report.docx", lambda: _docx_with(lambda x: x.replace(
         b"?>", b'?><!DOCTYPE w:document [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>', 1).replace(
         b"<w:t>", b"<w:t>&xxe;", 1)), "docx"),
+    "xlsx-saved-as-pdf": ("report.pdf", REPORT_XLSX.read_bytes, "xlsx"),
+    "xls-saved-as-et": ("附表.et", REPORT_XLS.read_bytes, "xls"),
     "docx-huge-gridspan": ("report.docx", lambda: _docx_with(lambda x: x.replace(
         b"<w:tcPr>", b'<w:tcPr><w:gridSpan w:val="100000000"/>', 5)), "docx"),
 }

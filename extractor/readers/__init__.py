@@ -8,6 +8,7 @@ from ..errors import ExtractorError, InputError, LimitExceededError, NoTextLayer
 from ..limits import Limits, resolve
 from ..model import Document
 from .detect import detect_format
+from .ole import stream_names
 
 # format -> (module, function); imported lazily so a missing optional library only matters
 # for the format that needs it.
@@ -17,11 +18,14 @@ _READERS: dict[str, tuple[str, str]] = {
     "pdf": ("extractor.readers.pdf", "read_pdf"),
     "docx": ("extractor.readers.docx", "read_docx"),
     "doc": ("extractor.readers.legacy_office", "read_legacy_office"),
+    "xlsx": ("extractor.readers.sheet", "read_sheet"),
+    "xls": ("extractor.readers.sheet", "read_sheet"),
 }
 # What the content is, in words, for formats no reader handles.
 _UNSUPPORTED = {
-    "zip": "a zip archive that is not a Word (.docx) document",
-    "damaged-zip": "a damaged or truncated zip archive, e.g. a .docx cut short",
+    "zip": "a zip archive that is not a Word (.docx), Excel (.xlsx) or OFD document",
+    "damaged-zip": "a damaged or truncated zip archive, e.g. a .docx, .xlsx or .ofd cut short",
+    "encrypted-office": "an encrypted (password-protected) Office document; save an unprotected copy first",
     "image": "an image, not a document (a scanned report must be a PDF)",
     "binary": "binary data of no known document type",
 }
@@ -45,6 +49,9 @@ def read_document(data: bytes, *, source: str | None = None, encoding: str | Non
         doc = read_image(data, source=source)
         cap_cells(doc, limits.max_cell_chars)
         return doc
+    if fmt == "doc" and stream_names(data) is None:  # OLE2 magic, but no directory to be read
+        raise InputError(f"{name}: not a readable Office file (a damaged or truncated OLE2 compound file, "
+                         "e.g. a .doc or .xls cut short)")
     if fmt not in _READERS:
         raise UnsupportedFormatError(f"{name}: unsupported content ({_UNSUPPORTED.get(fmt, fmt)})")
     module_name, func_name = _READERS[fmt]

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import io
 import re
 import zipfile
-import io
+
+from .ole import MAGIC as _OLE_MAGIC, stream_names
 
 _HTML_HINT = re.compile(rb"<\s*(!doctype\s+html|html|head|body|meta|table|div|p|title)\b", re.I)
 
 
 def detect_format(data: bytes) -> str:
-    """Return one of "pdf", "docx", "doc", "zip", "damaged-zip", "image", "html", "text", "binary"."""
+    """Return one of "pdf", "docx", "xlsx", "ofd", "doc", "xls", "encrypted-office", "zip", "damaged-zip",
+    "image", "html", "text", "binary".
+
+    A zip is a .docx when it holds word/document.xml, an .xlsx when it holds xl/workbook.xml and an
+    OFD when it holds OFD.xml at its root. An OLE2 compound file is a workbook (.xls, WPS .et) when
+    its directory lists a Workbook or Book stream, an encrypted OOXML package when it lists
+    EncryptedPackage, and otherwise a Word/WPS document (.doc, .wps)."""
     head = data[:4096]
     stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     if b"%PDF-" in head[:1024]:
@@ -22,8 +30,17 @@ def detect_format(data: bytes) -> str:
             return "damaged-zip"
         if "word/document.xml" in names:
             return "docx"
+        if "xl/workbook.xml" in names:
+            return "xlsx"
+        if "OFD.xml" in names or "ofd.xml" in names:
+            return "ofd"
         return "zip"
-    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):  # OLE2: .doc, .wps, .xls
+    if head.startswith(_OLE_MAGIC):  # OLE2: .doc, .wps, .xls, .et
+        streams = {n.lower() for n in stream_names(data) or ()}
+        if "encryptedpackage" in streams:
+            return "encrypted-office"
+        if "workbook" in streams or "book" in streams:
+            return "xls"
         return "doc"
     if head.startswith((b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"BM")) or head[:4] in (b"II*\x00", b"MM\x00*"):
         return "image"
