@@ -119,10 +119,10 @@ def join_fragments(spec: TableSpec, rows: list[RowView], match: Matcher,
         joined = _join(spec, a, b, match) if b is not None else None
         if joined is not None:
             if joined.row is not None:
-                warnings.append(f"{spec.key}.{joined.row.key}: printed in two pieces (a row broken over a "
+                warnings.append(f"{spec.key}.{joined.row.key}: printed in pieces (a row broken over a "
                                 "page); joined")
-            out.append(joined)
-            i += 2
+            placed[i + 1] = joined  # a third piece may follow (a label cut twice)
+            i += 1
             continue
         out.append(a)
         i += 1
@@ -132,8 +132,10 @@ def join_fragments(spec: TableSpec, rows: list[RowView], match: Matcher,
 def _join(spec: TableSpec, a: Placed, b: Placed, match: Matcher) -> Placed | None:
     """``a`` and ``b`` as one row, when they are the two pieces of one row; else None."""
     a_vals, b_vals = has_values(a.rv), has_values(b.rv)
-    if a_vals == b_vals:
+    if a_vals and b_vals:
         return None
+    if not a_vals and not b_vals:
+        return _join_label_pieces(spec, a, b)
     if (a.exact and a_vals) or (b.exact and b_vals):
         return None  # the piece with the numbers names its row in full: the other is a row of its own
     # the piece without numbers must be a label piece (or nothing), never a full row of blanks
@@ -148,9 +150,33 @@ def _join(spec: TableSpec, a: Placed, b: Placed, match: Matcher) -> Placed | Non
         return None
     if (empty.row is not None and empty.row is not row) or (full.row is not None and full.row is not row):
         return None
-    rv = RowView(full.rv.table, full.rv.table_index, full.rv.row_index,
-                 a.rv.labels + b.rv.labels, full.rv.values, full.rv.value_cols)
-    return Placed(rv, row, JOINED, True)
+    return Placed(_joined_view(spec, a, b, full), row, JOINED, True)
+
+
+def _joined_view(spec: TableSpec, a: Placed, b: Placed, full: Placed) -> RowView:
+    """One row from two pieces: the group labels of the first, one label cell holding the two
+    pieces of the row's own label as printed, the values of the piece that has them."""
+    a_cell, b_cell = own_cell(spec, a.rv), own_cell(spec, b.rv)
+    text = (a_cell.text if a_cell else "") + (b_cell.text if b_cell else "")
+    first = a_cell or b_cell
+    groups = [c for c in a.rv.labels if c is not a_cell]
+    label = Cell(text, first.provenance) if first is not None else Cell(text)
+    return RowView(full.rv.table, full.rv.table_index, full.rv.row_index, [*groups, label],
+                   full.rv.values, full.rv.value_cols)
+
+
+def _join_label_pieces(spec: TableSpec, a: Placed, b: Placed) -> Placed | None:
+    """Two pieces of a label without numbers (a label cut twice by page breaks): one piece, when
+    together they are the start of a row's label; the numbers come with a later piece."""
+    if a.exact or b.exact:
+        return None
+    a_cell, b_cell = own_cell(spec, a.rv), own_cell(spec, b.rv)
+    if a_cell is None or b_cell is None:
+        return None
+    row = _completed_row(spec, normalise(a_cell.text + b_cell.text))
+    if row is None or (a.row is not None and a.row is not row):
+        return None
+    return Placed(_joined_view(spec, a, b, b), row, LABEL, False)
 
 
 def _completed_row(spec: TableSpec, text: str) -> Row | None:

@@ -15,8 +15,8 @@ from functools import lru_cache
 from ..model import Cell, Document, Provenance, Table
 from ..schema import (APPLICANT_COLUMNS, SUBTOTAL_LABEL, TEMPLATES, Column, Row, TableSpec,
                       Template)
-from .align import (POSITION, Placed, has_values, is_header, join_fragments, place_by_position,
-                    read_all_by_position)
+from .align import (CLOSE_ENOUGH, LABEL, POSITION, Placed, has_values, is_header, join_fragments, own_label,
+                    place_by_position, read_all_by_position, similarity)
 from .labels import normalise
 from .numbers import looks_like_value, parse_value
 from .rows import RowView, split_row, transpose
@@ -281,6 +281,7 @@ def _map_active(spec: TableSpec, rows: list[RowView], cells: dict, warnings: lis
 
     placed = join_fragments(spec, rows, match_row_how, warnings)
     place_by_position(spec, placed, fits, warnings)
+    _warn_cut_short(spec, placed, warnings)
     unit_of: dict[int, str | None] = {}
     header_text = ""
     for rv in rows:  # the unit printed in a header (本年收费金额（单位：万元）) applies below it
@@ -342,6 +343,10 @@ def _map_requests(spec: TableSpec, rows: list[RowView], cells: dict, warnings: l
     aggregate = _other_handling_aggregate(spec, placed, template_key)
     if aggregate is not None:
         placed.remove(aggregate)
+        if aggregate.how == POSITION:
+            printed = " ".join(c.text.strip() for c in aggregate.rv.labels)
+            warnings.append(f"{spec.key}.other_handling: matched by position (a 2019-style （六） row between "
+                            f"（五） and （七）; label {printed!r})")
     place_by_position(spec, placed, fits, warnings)
     by_position = False
     if not any(p.row is not None for p in placed):
@@ -351,13 +356,11 @@ def _map_requests(spec: TableSpec, rows: list[RowView], cells: dict, warnings: l
         placed.append(aggregate)
 
     last_keys: list[str] | None = None
+    _warn_unplaced(spec, placed, warnings)
+    _warn_cut_short(spec, placed, warnings)
     for pl in placed:
         row, rv = pl.row, pl.rv
         if row is None:
-            if has_values(rv):
-                text = " ".join(c.text.strip() for c in rv.labels) or "(no label)"
-                warnings.append(f"{spec.key}: a row labelled {text!r} with values "
-                                f"({' | '.join(c.text.strip() for c in rv.values)}) matches no row; not read")
             continue
         expected = len(last_keys) if last_keys else widths[-1]
         values = _values(spec, row, rv, expected)
@@ -389,6 +392,35 @@ def _map_requests(spec: TableSpec, rows: list[RowView], cells: dict, warnings: l
     return by_position
 
 
+def _warn_cut_short(spec: TableSpec, placed: list[Placed], warnings: list[str]) -> None:
+    """A row named only by the start of its label that prints no number may be the first piece of
+    a row broken over a page whose numbers were not found: its blanks are read, and flagged."""
+    for p in placed:
+        if p.row is not None and not p.exact and p.how == LABEL and not has_values(p.rv):
+            warnings.append(f"{spec.key}.{p.row.key}: its label is cut short and it prints no number "
+                            "(a row broken over a page?); read as blank")
+
+
+def _warn_unplaced(spec: TableSpec, placed: list[Placed], warnings: list[str]) -> None:
+    """Name every row with values that was not read: one warning per row in a table where other
+    rows were read; one per table where none was (an appendix table after the report's own)."""
+    read = {p.rv.table_index for p in placed if p.row is not None}
+    foreign: dict[int, list[Placed]] = {}
+    for p in placed:
+        if p.row is not None or not has_values(p.rv):
+            continue
+        if p.rv.table_index not in read:
+            foreign.setdefault(p.rv.table_index, []).append(p)
+            continue
+        text = " ".join(c.text.strip() for c in p.rv.labels) or "(no label)"
+        warnings.append(f"{spec.key}: a row labelled {text!r} with values "
+                        f"({' | '.join(c.text.strip() for c in p.rv.values)}) matches no row; not read")
+    for rows in foreign.values():
+        first = " | ".join(c.text.strip() for c in rows[0].rv.table.distinct_row(rows[0].rv.row_index))
+        warnings.append(f"{spec.key}: a table of {len(rows)} rows with values after it matches no row of the "
+                        f"template (first: {first}); not read")
+
+
 def _trim_empty_labels(values: list[Cell], width: int) -> list[Cell]:
     """Empty label cells read as leading blank values (a blank label, a row's second piece)."""
     extra = len(values) - width
@@ -409,6 +441,20 @@ def _other_handling_aggregate(spec: TableSpec, placed: list[Placed], template_ke
     for p in placed:
         if p.row is None and has_values(p.rv) and any(k in _keys(aggregate_row) for k in p.rv.label_keys):
             p.row, p.exact = aggregate_row, True
+            return p
+    # its label has a slip or is blank: the one row with values between （五）'s last row and （七）总计
+    for i, p in enumerate(placed):
+        if p.row is not None or not has_values(p.rv):
+            continue
+        before = next((q for q in reversed(placed[:i]) if q.row is not None), None)
+        after = next((q for q in placed[i + 1:] if q.row is not None), None)
+        between = [q for q in placed if before is not None and after is not None
+                   and placed.index(before) < placed.index(q) < placed.index(after) and has_values(q.rv)]
+        text = own_label(spec, p.rv)
+        if before is not None and after is not None and before.row is not None and after.row is not None \
+                and before.row.key == "not_processed_confirmation" and after.row.key == "total_processed" \
+                and between == [p] and (not text or similarity(text, aggregate_row) >= CLOSE_ENOUGH):
+            p.row, p.how = aggregate_row, POSITION
             return p
     return None
 
