@@ -96,7 +96,8 @@ def _read(data: bytes, name: str) -> Document:
     pdf = _open(data, name) if fast is None or any(f is None for f in fast) else None
     try:
         pages = []
-        n = len(fast) if fast is not None else len(pdf.pages)
+        assert fast is not None or pdf is not None  # _open raises when neither reader can open the file
+        n = len(fast) if fast is not None else len(pdf.pages)  # type: ignore[union-attr]
         if pdf is not None and n != len(pdf.pages):
             fast = None
             n = len(pdf.pages)
@@ -108,6 +109,7 @@ def _read(data: bytes, name: str) -> Document:
                 chars, objs = f["chars"], f["objs"]
                 usable = _usable(chars, 1.0 if f["images"] and len(chars) < 40 else 0.0)
             else:
+                assert page is not None  # pdfium could not serve this page, so pdfminer opened the file
                 width, height = float(page.width), float(page.height)
                 objs = _layout(page, name, i)
                 chars = [c for c in objs.get("char", []) if c["text"].strip()]
@@ -206,7 +208,8 @@ def _paragraphs(chars: list[dict], page_no: int, raw_log: list[dict]) -> list[tu
         gchars = [c for ln in g for c in ln.chars]
         raw = "".join(text_of(ln.chars) for ln in g)
         text = fix_radicals(raw)
-        box = tuple(round(v, 2) for v in bbox(gchars))
+        x0, top, x1, bottom = bbox(gchars)
+        box = (round(x0, 2), round(top, 2), round(x1, 2), round(bottom, 2))
         if raw != text:
             raw_log.append({"page": page_no, "bbox": box, "raw": raw, "text": text})
         out.append((g[0].top, Paragraph(text, Provenance(page=page_no, bbox=box, source="pdf"))))

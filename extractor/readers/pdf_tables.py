@@ -136,9 +136,9 @@ def _numeric_runs(lines: list[Line], width: float) -> list[list[float]]:
         runs.append([min(ln.x0 for ln in body), body[0].top, max(ln.x1 for ln in body), body[-1].bottom])
 
     for i, ln in enumerate(lines):
-        last = (pending or cur or [None])[-1]
+        last: Line | None = (pending or cur)[-1] if (pending or cur) else None
         sep = _is_separator(ln, width)
-        if sep or (cur and not near(last, ln)):
+        if sep or (cur and last is not None and not near(last, ln)):
             close()
             cur, pending = [], []
             last_end = i - 1
