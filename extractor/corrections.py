@@ -121,6 +121,8 @@ def _parse_line(fields: list[str], n: int, source: str) -> Correction:
     parts = key.split(".")
     if len(parts) != 3 or tuple(parts) not in _ADDRESSES:
         raise InputError(f"{where}: {key!r} is not a cell key table.row.column of SCHEMA.md")
+    if not raw:
+        raise InputError(f"{where}: no value for {key} (fill in the number the source prints)")
     parsed = parse_value(raw, kind=_ADDRESSES[(parts[0], parts[1], parts[2])])
     if parsed.state != "number" or parsed.value is None:
         raise InputError(f"{where}: the value {raw!r} is not a number")

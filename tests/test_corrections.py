@@ -63,6 +63,7 @@ def test_a_key_the_report_lacks_is_a_warning(tmp_path):
     ("{sha},requests.granted,1,", "is not a cell key"),
     ("{sha},requests.no_such_row.total,1,", "is not a cell key"),
     ("{sha},requests.granted.total,many,", "is not a number"),
+    ("{sha},requests.granted.total,,copied from the review page", "no value for requests.granted.total"),
 ])
 def test_a_bad_line_is_one_clear_error_naming_it(tmp_path, line, message):
     path = _csv(tmp_path, line.format(sha="0" * 64))
