@@ -214,8 +214,8 @@ def place_by_position(spec: TableSpec, placed: list[Placed], n_values: Callable[
         for p, r in zip(gap, between):
             p.row, p.how = r, POSITION
             taken.add(r.key)
-            printed = own_label(spec, p.rv)
-            what = f"label {''.join(c.text for c in p.rv.labels).strip()!r}" if printed else "no label"
+            cell = own_cell(spec, p.rv)
+            what = f"label {''.join(cell.text.split())!r}" if cell is not None else "no label"
             warnings.append(f"{spec.key}.{r.key}: matched by position (the template's row order; {what})")
 
 

@@ -344,7 +344,7 @@ def _map_requests(spec: TableSpec, rows: list[RowView], cells: dict, warnings: l
     if aggregate is not None:
         placed.remove(aggregate)
         if aggregate.how == POSITION:
-            printed = " ".join(c.text.strip() for c in aggregate.rv.labels)
+            printed = " ".join("".join(c.text.split()) for c in aggregate.rv.labels)
             warnings.append(f"{spec.key}.other_handling: matched by position (a 2019-style （六） row between "
                             f"（五） and （七）; label {printed!r})")
     place_by_position(spec, placed, fits, warnings)
@@ -412,7 +412,7 @@ def _warn_unplaced(spec: TableSpec, placed: list[Placed], warnings: list[str]) -
         if p.rv.table_index not in read:
             foreign.setdefault(p.rv.table_index, []).append(p)
             continue
-        text = " ".join(c.text.strip() for c in p.rv.labels) or "(no label)"
+        text = " ".join("".join(c.text.split()) for c in p.rv.labels) or "(no label)"
         warnings.append(f"{spec.key}: a row labelled {text!r} with values "
                         f"({' | '.join(c.text.strip() for c in p.rv.values)}) matches no row; not read")
     for rows in foreign.values():
