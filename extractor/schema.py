@@ -4,6 +4,9 @@ Everything that names a table, row or column, or that recognises one by its prin
 reads it from here. Labels are matched after ``mapping.labels.normalise`` (full/half width,
 spaces, punctuation, numbering, traditional characters), so only genuinely different wordings
 need an alias.
+
+The schema objects are constants compared by identity (``eq=False``): hashing them for the
+mapper's caches costs nothing.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Column:
     key: str
     label: str
@@ -25,7 +28,7 @@ class Column:
         return self.short or self.label
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Row:
     key: str
     label: str
@@ -39,7 +42,7 @@ class Row:
         return self.short or self.label
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class TableSpec:
     key: str
     title: str
@@ -59,7 +62,7 @@ class TableSpec:
         return [(r.key, c.key) for r in self.rows for c in self.columns_of(r)]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Template:
     key: str  # "2021" or "2019"
     document: str  # the circular that defines it
@@ -74,7 +77,7 @@ class Template:
         return [(t.key, r, c) for t in self.tables for r, c in t.addresses()]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Section:
     key: str
     heading: str

@@ -99,6 +99,12 @@ def match_row_how(spec: TableSpec, label_keys: list[str]) -> tuple[Row | None, b
     only by a prefix (a label cut by a page break, or with extra words)."""
     if not label_keys:
         return None, False
+    return _match(spec, tuple(label_keys))
+
+
+@lru_cache(maxsize=16384)
+def _match(spec: TableSpec, label_keys: tuple[str, ...]) -> tuple[Row | None, bool]:
+    """``match_row_how`` for one label sequence (the same labels recur in every report)."""
     # the last cell, all cells joined, then each earlier cell (text after the label: 见附件)
     candidates = [label_keys[-1], "".join(label_keys), *reversed(label_keys[:-1])]
     for text in candidates:
