@@ -8,17 +8,15 @@ sha256 or key matches nothing is reported as a warning, never dropped in silence
 
 from __future__ import annotations
 
-import csv
-import io
 import os
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Union
 
 from .checks import CheckResult, run_checks
 from .errors import InputError
 from .mapping.numbers import parse_value
 from .schema import TEMPLATES
+from .usertables import read_text, rows
 
 COLUMNS = ("sha256", "key", "value", "note")
 CORRECTED = "corrected"
@@ -67,27 +65,11 @@ class Corrections:
     @classmethod
     def load(cls, path: Union[str, os.PathLike]) -> "Corrections":
         """Read and validate a corrections CSV; a bad line is an ``InputError`` naming it."""
-        p = Path(path)
-        try:
-            text = p.read_bytes().decode("utf-8-sig")
-        except OSError as exc:
-            raise InputError(f"{p}: cannot read the corrections file ({exc.strerror or exc})") from None
-        except UnicodeDecodeError:
-            raise InputError(f"{p}: the corrections file is not UTF-8 text") from None
-        return cls.parse(text, source=str(p))
+        return cls.parse(read_text(path, "corrections file"), source=str(path))
 
     @classmethod
     def parse(cls, text: str, *, source: str = "corrections") -> "Corrections":
-        reader = csv.reader(io.StringIO(text))
-        header = next(reader, None)
-        if header is None or [h.strip().lower() for h in header[:4]] != list(COLUMNS):
-            raise InputError(f"{source}: the first line must be the header {','.join(COLUMNS)}")
-        items = []
-        for n, fields in enumerate(reader, start=2):
-            if not any(f.strip() for f in fields):
-                continue
-            items.append(_parse_line(fields, n, source))
-        return cls(items, source)
+        return cls([_parse_line(fields, n, source) for n, fields in rows(text, COLUMNS, source)], source)
 
     def for_report(self, sha256: str | None) -> list[Correction]:
         if sha256 is None:

@@ -12,9 +12,9 @@ from typing import Any, Iterable
 
 import pandas as pd
 
-from .errors import ExtractorError
 from .checks import CheckResult
 from .corrections import Corrections, correct_cells
+from .errors import ExtractorError, InputError
 from .mapping.agency import AgencyTable
 from .report import CELL_COLUMNS, CELL_FIELDS, Report
 from .schema import TEMPLATES
@@ -82,6 +82,26 @@ TABLES: dict[str, dict[str, tuple[str, str]]] = {
 ROW_TABLES = ("reports", "cells", "checks", "sections", "errors")  # wide is derived from reports + cells
 FORMATS = ("parquet",)
 ALL_FORMATS = ("parquet", "csv", "xlsx", "dta", "duckdb")
+
+
+def read_frames(out: str | Path, tables: Iterable[str]) -> dict[str, pd.DataFrame]:
+    """Tables of a dataset folder, read from its Parquet files; a missing or damaged folder or file
+    is one ``InputError`` line (the summary and review pages start here)."""
+    out = Path(out)
+    if not out.is_dir():
+        raise InputError(f"{out}: no such folder (give the --out folder of a batch run)")
+    tables = list(tables)
+    missing = [t for t in tables if not (out / f"{t}.parquet").is_file()]
+    if missing:
+        raise InputError(f"{out}: not a dataset folder ({', '.join(t + '.parquet' for t in missing)} "
+                         "missing); write one with: extract PATHS --out " + str(out))
+    frames = {}
+    for t in tables:
+        try:
+            frames[t] = pd.read_parquet(out / f"{t}.parquet")
+        except Exception as exc:  # noqa: BLE001 - a damaged file is bad input, one line
+            raise InputError(f"{out / (t + '.parquet')}: cannot be read ({type(exc).__name__}: {exc})") from None
+    return frames
 
 
 def frame(table: str, rows: list[dict[str, Any]]) -> pd.DataFrame:

@@ -10,16 +10,14 @@ site name, signature: ``福州市鼓楼区…``). What text cannot settle, a use
 
 from __future__ import annotations
 
-import csv
-import io
 import os
 import re
 from collections import Counter
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Union
 
 from ..errors import InputError
+from ..usertables import read_text, rows
 from .labels import nfkc
 
 _BRACKETS = str.maketrans({"（": "(", "）": ")", "【": "(", "】": ")", "〔": "(", "〕": ")", "［": "(", "］": ")"})
@@ -83,25 +81,12 @@ class AgencyTable:
 
     @classmethod
     def load(cls, path: Union[str, os.PathLike]) -> "AgencyTable":
-        p = Path(path)
-        try:
-            text = p.read_bytes().decode("utf-8-sig")
-        except OSError as exc:
-            raise InputError(f"{p}: cannot read the agency table ({exc.strerror or exc})") from None
-        except UnicodeDecodeError:
-            raise InputError(f"{p}: the agency table is not UTF-8 text") from None
-        return cls.parse(text, source=str(p))
+        return cls.parse(read_text(path, "agency table"), source=str(path))
 
     @classmethod
     def parse(cls, text: str, *, source: str = "agencies") -> "AgencyTable":
-        reader = csv.reader(io.StringIO(text))
-        header = [h.strip().lower() for h in next(reader, [])]
-        if header[:2] != ["name", "agency_id"]:
-            raise InputError(f"{source}: the first line must be the header name,agency_id")
         ids: dict[str, str] = {}
-        for n, fields in enumerate(reader, start=2):
-            if not any(f.strip() for f in fields):
-                continue
+        for n, fields in rows(text, ("name", "agency_id"), source):
             if len(fields) < 2 or not fields[0].strip() or not fields[1].strip():
                 raise InputError(f"{source} line {n}: expected name,agency_id")
             ids[canonical_name(fields[0])] = fields[1].strip()

@@ -16,7 +16,7 @@ from typing import Any, Mapping
 
 import pandas as pd
 
-from ..errors import InputError
+from ..dataset import read_frames
 from ..ocr.suspects import LOW_CONFIDENCE  # the threshold the OCR warnings use (no OCR library imported)
 
 NEEDED = ("reports", "cells", "checks")
@@ -36,20 +36,7 @@ WEIGHTS = {"fail": 10, "unreadable": 3, "missing": 3, "position": 1, "low_confid
 
 def load_frames(out: str | Path) -> dict[str, pd.DataFrame]:
     """The tables the review needs, read from the Parquet files of a dataset folder."""
-    out = Path(out)
-    if not out.is_dir():
-        raise InputError(f"{out}: no such folder (give the --out folder of a batch run)")
-    missing = [t for t in NEEDED if not (out / f"{t}.parquet").is_file()]
-    if missing:
-        raise InputError(f"{out}: not a dataset folder ({', '.join(t + '.parquet' for t in missing)} missing); "
-                         "write one with: extract PATHS --out " + str(out))
-    frames = {}
-    for t in NEEDED:
-        try:
-            frames[t] = pd.read_parquet(out / f"{t}.parquet")
-        except Exception as exc:  # noqa: BLE001 - a damaged file is bad input, one line
-            raise InputError(f"{out / (t + '.parquet')}: cannot be read ({type(exc).__name__}: {exc})") from None
-    return frames
+    return read_frames(out, NEEDED)
 
 
 def _plain(value: Any) -> Any:

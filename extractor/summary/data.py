@@ -11,7 +11,7 @@ from typing import Mapping
 
 import pandas as pd
 
-from ..errors import InputError
+from ..dataset import read_frames
 from ..schema import REVIEW_LITIGATION, TEMPLATES
 
 NEEDED = ("reports", "checks", "errors", "wide")
@@ -37,20 +37,7 @@ def denied_columns() -> list[str]:
 
 def load_frames(out: str | Path) -> dict[str, pd.DataFrame]:
     """The tables the summary needs, read from the Parquet files of a dataset folder."""
-    out = Path(out)
-    if not out.is_dir():
-        raise InputError(f"{out}: no such folder (give the --out folder of a batch run)")
-    missing = [t for t in NEEDED if not (out / f"{t}.parquet").is_file()]
-    if missing:
-        raise InputError(f"{out}: not a dataset folder ({', '.join(t + '.parquet' for t in missing)} missing); "
-                         "write one with: extract PATHS --out " + str(out))
-    frames = {}
-    for t in NEEDED:
-        try:
-            frames[t] = pd.read_parquet(out / f"{t}.parquet")
-        except Exception as exc:  # noqa: BLE001 - a damaged file is bad input, one line
-            raise InputError(f"{out / (t + '.parquet')}: cannot be read ({type(exc).__name__}: {exc})") from None
-    return frames
+    return read_frames(out, NEEDED)
 
 
 def _objects(df: pd.DataFrame) -> pd.DataFrame:
