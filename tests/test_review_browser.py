@@ -9,10 +9,10 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
+from headless import needs_browser, run_browser
 
 from extractor import extract_many
 from extractor.review import write_review
@@ -20,10 +20,6 @@ from extractor.review import write_review
 from test_review import BROKEN_HTML, CLEAN, PDF_FAIL, PDF_POSITION, make_docx_with_changed_number, \
     make_text_with_broken_row
 
-BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run", "--hide-scrollbars",
-         "--disable-extensions", "--mute-audio"]
 # Put first in <head> (so it sees the page's own script fail): record console errors and uncaught
 # exceptions; after load, the pictures as decoded, then drive the filters and note the shown count.
 PROBE = """<script>
@@ -70,22 +66,8 @@ PROBE = """<script>
 </script>"""
 
 
-def _browser() -> str | None:
-    for name in BROWSERS:
-        found = shutil.which(name)
-        if found:
-            return found
-    return None
-
-
-BROWSER = _browser()
-pytestmark = pytest.mark.skipif(BROWSER is None, reason="headless Chromium not installed (Debian: apt-get install "
-                                "chromium fonts-noto-cjk); the review page is not checked in a browser")
-
-
-def _run(args: list[str], profile: Path) -> subprocess.CompletedProcess:
-    cmd = [BROWSER, *FLAGS, f"--user-data-dir={profile}", *args]
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=90, env={**os.environ, "HOME": str(profile)})
+pytestmark = needs_browser("review")
+_run = run_browser
 
 
 @pytest.fixture(scope="module")

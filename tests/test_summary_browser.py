@@ -8,10 +8,10 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
+from headless import needs_browser, run_browser
 
 pytest.importorskip("matplotlib", reason="the summary needs the summary extra (matplotlib)")
 
@@ -23,10 +23,6 @@ FX = ROOT / "fixtures"
 INPUTS = sorted(p for p in (FX / "series").iterdir() if not p.name.endswith(".json")) + [
     FX / "html" / "broken_arithmetic.html", FX / "html" / "not_a_report.html"]
 PLOT_COUNT = 7  # every plot has data in this dataset: a failure, a failing check, review cases
-BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run", "--hide-scrollbars",
-         "--disable-extensions", "--mute-audio"]
 # Appended to a copy of the page: after load (images loaded and decoded: naturalWidth is known), write what the browser sees onto <body>.
 PROBE = """<script>
 window.addEventListener('load', () => {
@@ -44,23 +40,8 @@ window.addEventListener('load', () => {
 </script>"""
 
 
-def _browser() -> str | None:
-    for name in BROWSERS:
-        found = shutil.which(name)
-        if found:
-            return found
-    return None
-
-
-BROWSER = _browser()
-pytestmark = pytest.mark.skipif(BROWSER is None, reason="headless Chromium not installed (Debian: apt-get install "
-                                "chromium fonts-noto-cjk); the summary page is not checked in a browser")
-
-
-def _run(args: list[str], profile: Path) -> subprocess.CompletedProcess:
-    cmd = [BROWSER, *FLAGS, f"--user-data-dir={profile}", *args]
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=90,
-                          env={**os.environ, "HOME": str(profile)})
+pytestmark = needs_browser("summary")
+_run = run_browser
 
 
 @pytest.fixture(scope="module")
