@@ -22,6 +22,7 @@ from ..corrections import Corrections
 from ..mapping.agency import AgencyTable
 from ..errors import ExtractorError
 from ..limits import DEFAULT_LIMITS, MB, Limits, WithLimits, set_default_limits
+from ..names import display_name
 from .render import render_report
 
 app = typer.Typer(add_completion=False, help=__doc__, pretty_exceptions_enable=False)
@@ -85,18 +86,11 @@ def run(
         max_docx_bytes=int(max_docx_mb * MB) if max_docx_mb else None, max_html_depth=max_html_depth,
         max_cell_chars=max_cell_chars, timeout_s=timeout, max_ocr_pages=max_ocr_pages)
     set_default_limits(limits)  # every extract() in this process; batch workers get it through WithLimits
-    corr = None
-    if corrections is not None:
-        try:
-            corr = Corrections.load(corrections)
-        except ExtractorError as exc:
-            fail(str(exc), exc.exit_code)
-    table = None
-    if agencies is not None:
-        try:
-            table = AgencyTable.load(agencies)
-        except ExtractorError as exc:
-            fail(str(exc), exc.exit_code)
+    try:  # the researcher's tables are read before any work: a bad line stops the run at once
+        corr = Corrections.load(corrections) if corrections is not None else None
+        table = AgencyTable.load(agencies) if agencies is not None else None
+    except ExtractorError as exc:
+        fail(str(exc), exc.exit_code)
     if paths == ["-"]:
         if out is not None or panel or summary:
             fail("- (standard input) reads one report to the terminal; save it to a file for --out", 2)
@@ -192,13 +186,13 @@ def _many_to_terminal(files: list[Path], as_json: bool, verbose: bool,
             report = extract(f, corrections=corrections, agencies=agencies)
         except Exception as exc:  # noqa: BLE001 - recorded, the run goes on
             failed += 1
-            print(f"error: {_message(f, exc, verbose)}", file=sys.stderr)
+            print(f"error: {_message(display_name(f), exc, verbose)}", file=sys.stderr)
             continue
         if as_json:
             sys.stdout.write(json.dumps(report.to_dict(), ensure_ascii=False) + "\n")
         else:
             md = report.metadata
-            print(f"{f}\t{report.template}\t{md.get('agency')}\t{md.get('year')}\t"
+            print(f"{display_name(f)}\t{report.template}\t{md.get('agency')}\t{md.get('year')}\t"
                   + " ".join(f"{k}={v}" for k, v in report.check_summary.items()))
     if failed == len(files):
         raise typer.Exit(1)
