@@ -28,6 +28,7 @@ REPORT_PDF = FIX / "pdf" / "report_2019.pdf"
 REPORT_DOCX = FIX / "docx" / "report_2021.docx"
 REPORT_XLSX = FIX / "xlsx" / "annex_one_sheet.xlsx"
 REPORT_XLS = FIX / "xls" / "annex_2021.xls"
+REPORT_OFD = FIX / "ofd" / "report_2021.ofd"
 sys.path.insert(0, str(ROOT / "fuzz"))
 
 
@@ -140,6 +141,25 @@ def _xls_far_cell() -> bytes:
     return bytes(data)
 
 
+def _ofd_page(edit: Callable[[bytes], bytes], page: str = "Doc_0/Pages/Page_1/Content.xml") -> bytes:
+    return _zip_with(REPORT_OFD, page, edit)
+
+
+def _ofd_doc(edit: Callable[[bytes], bytes]) -> bytes:
+    return _zip_with(REPORT_OFD, "Doc_0/Document.xml", edit)
+
+
+def _ofd_laughs(xml: bytes) -> bytes:
+    laughs = LAUGHS.replace(b"w:document", b"ofd:Page")
+    return xml.replace(b"?>", b"?>" + laughs, 1).replace(b"<ofd:TextCode", b"<ofd:TextCode>&lol9;</ofd:TextCode><ofd:TextCode", 1)
+
+
+def _ofd_xxe(xml: bytes) -> bytes:
+    xml = xml.replace(b"?>", b'?><!DOCTYPE ofd:Page [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>', 1)
+    at = xml.index(b"</ofd:TextCode>")
+    return xml[:at] + b"&xxe;" + xml[at:]
+
+
 def _png() -> bytes:
     return (FIX / "web/site/picture/0/23013015361.png").read_bytes()
 
@@ -211,6 +231,15 @@ CASES: dict[str, tuple[str, Callable[[], bytes], list[str]]] = {
     "xlsx-far-cells": ("far.xlsx", _xlsx_far_cells, []),
     "xls-truncated": ("附表.xls", lambda: REPORT_XLS.read_bytes()[:5000], []),
     "xls-far-cell": ("far.xls", _xls_far_cell, []),
+    "ofd-truncated": ("report.ofd", lambda: REPORT_OFD.read_bytes()[:4000], []),
+    "ofd-bad-xml": ("report.ofd", lambda: _ofd_page(lambda x: x[: len(x) // 2]), []),
+    "ofd-no-doc-root": ("report.ofd", lambda: _zip_with(REPORT_OFD, "OFD.xml", lambda x: x.replace(
+        b"<ofd:DocRoot>Doc_0/Document.xml</ofd:DocRoot>", b"")), []),
+    "ofd-zip-bomb": ("bomb.ofd", lambda: _declared_size(REPORT_OFD.read_bytes(), "Doc_0/Pages/Page_1/Content.xml",
+                                                        300 * 2**20), []),
+    "ofd-part-outside": ("report.ofd", lambda: _ofd_doc(lambda x: x.replace(b"Pages/Page_1/", b"../../../../etc/", 1)), []),
+    "ofd-billion-laughs": ("laughs.ofd", lambda: _ofd_page(_ofd_laughs), []),
+    "ofd-too-many-pages": ("report.ofd", REPORT_OFD.read_bytes, ["--max-pages", "2"]),
     "not-a-report": ("notice.txt", lambda: "关于做好春节期间安全生产工作的通知\n各有关单位：\n请做好值班值守。\n".encode(), []),
 }
 NEEDS_NO_OCR = {"image", "pdf-scanned"}  # their message names the missing OCR extra
@@ -226,6 +255,8 @@ READ_OK: dict[str, tuple[str, Callable[[], bytes], str]] = {
         b"<w:t>", b"<w:t>&xxe;", 1)), "docx"),
     "xlsx-saved-as-pdf": ("report.pdf", REPORT_XLSX.read_bytes, "xlsx"),
     "xls-saved-as-et": ("附表.et", REPORT_XLS.read_bytes, "xls"),
+    "ofd-saved-as-pdf": ("report.pdf", REPORT_OFD.read_bytes, "ofd"),
+    "ofd-xxe": ("report.ofd", lambda: _ofd_page(_ofd_xxe, "Doc_0/Pages/Page_0/Content.xml"), "ofd"),
     "docx-huge-gridspan": ("report.docx", lambda: _docx_with(lambda x: x.replace(
         b"<w:tcPr>", b'<w:tcPr><w:gridSpan w:val="100000000"/>', 5)), "docx"),
 }

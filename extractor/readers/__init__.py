@@ -20,6 +20,7 @@ _READERS: dict[str, tuple[str, str]] = {
     "doc": ("extractor.readers.legacy_office", "read_legacy_office"),
     "xlsx": ("extractor.readers.sheet", "read_sheet"),
     "xls": ("extractor.readers.sheet", "read_sheet"),
+    "ofd": ("extractor.readers.ofd", "read_ofd"),
 }
 # What the content is, in words, for formats no reader handles.
 _UNSUPPORTED = {
