@@ -31,10 +31,8 @@ from dataclasses import replace
 from ..errors import InputError, LimitExceededError, NoTextLayerError
 from ..limits import Limits, resolve
 from ..model import Block, Document, Table
-from .pdf import _MARKERS, _number_rows, _page_ranges, _paragraphs, _usable, _widen
+from .pdf import _page_ranges, _usable, layout_pages, page_entry
 from .pdf_pdfium import _classify
-from .pdf_tables import build_table, find_regions, make_lines, rulings
-from .pdf_text import fix_radicals, mark_stacked_words
 
 PT_PER_MM = 72 / 25.4
 MAX_BLOCK_NESTING = 32
@@ -179,10 +177,7 @@ class _Package:
         objs: dict[str, list[dict]] = {"char": sink.chars, "line": [], "rect": [], "curve": [], "glyph": []}
         _classify(sink.shapes, objs)
         usable = _usable(sink.chars, 1.0 if sink.images and len(sink.chars) < 40 else 0.0)
-        mark_stacked_words(sink.chars)
-        text = unicodedata.normalize("NFKC", fix_radicals("".join(c["text"] for c in sink.chars)))
-        return dict(no=no, objs=objs, chars=sink.chars if usable else [], usable=usable, width=width,
-                    height=height, marker=usable and any(m in text for m in _MARKERS))
+        return page_entry(no, sink.chars, objs, width, height, usable)
 
 
 # --- page content -------------------------------------------------------------------------------
@@ -342,46 +337,12 @@ def _deltas(text: str | None) -> list[float]:
 # --- layout: the PDF reader's region finder and table builder ----------------------------------
 
 def _layout(pages: list[dict], name: str) -> Document:
-    table_pages: set[int] = set()
-    for p in pages:
-        if p["marker"] or (p["no"] - 1 in table_pages and _number_rows(p["chars"])):
-            table_pages.add(p["no"])
     unusable = [p["no"] for p in pages if not p["usable"]]
     if not any(p["marker"] for p in pages) and unusable:
         raise NoTextLayerError(f"{name}: OFD pages {_page_ranges(unusable)} have no usable text layer "
                                "(scanned images); scanned OFD files are not read")
-    blocks: list[Block] = []
-    raw_log: list[dict] = []
-    prev_bounds: list[float] | None = None
-    prev_span: tuple[float, float, float, float] | None = None
-    for p in pages:
-        items: list[tuple[float, Block]] = []
-        chars = p["chars"]
-        if p["no"] in table_pages and chars:
-            segs = rulings(p["objs"], p["width"], p["height"])
-            lines = make_lines(chars)
-            taken: set[int] = set()
-            for region in find_regions(lines, segs, p["width"]):
-                region = _widen(region, segs, prev_span if prev_bounds else None)
-                inside = [c for c in chars if region[0] - 2 <= (c["x0"] + c["x1"]) / 2 <= region[2] + 2
-                          and region[1] - 2 <= (c["top"] + c["bottom"]) / 2 <= region[3] + 2]
-                if not inside:
-                    continue
-                table, bounds = build_table(region, inside, segs, p["no"], prev_bounds, raw_log)
-                if bounds:
-                    prev_bounds, prev_span = bounds, region
-                if table.grid:
-                    items.append((region[1], table))
-                    taken |= {id(c) for c in inside}
-            chars = [c for c in chars if id(c) not in taken]
-        items += _paragraphs(chars, p["no"], raw_log)
-        items.sort(key=lambda it: it[0])
-        blocks += [b for _, b in items]
-    _mark_source(blocks)
-    doc = Document(blocks=blocks, format="ofd")
-    doc.meta.update(pages=len(pages), table_pages=sorted(table_pages), unusable_pages=unusable, raw_text=raw_log)
-    if unusable:
-        doc.warnings.append(f"pages {_page_ranges(unusable)} have no usable text layer; their text is skipped")
+    doc = layout_pages(pages, "ofd")
+    _mark_source(doc.blocks)
     return doc
 
 

@@ -116,56 +116,70 @@ def _read(data: bytes, name: str) -> Document:
                 area = width * height or 1.0
                 img = sum((im["x1"] - im["x0"]) * (im["bottom"] - im["top"]) for im in objs.get("image", []))
                 usable = _usable(chars, img / area)
-            mark_stacked_words(chars)
-            text = unicodedata.normalize("NFKC", fix_radicals("".join(c["text"] for c in chars)))
-            pages.append(dict(no=i, objs=objs, chars=chars if usable else [], usable=usable,
-                              width=width, height=height, marker=usable and any(m in text for m in _MARKERS)))
-        # the pages of parts 二–四: those naming a table, and the pages after them that go on
-        # with rows of numbers (a table continued without its header)
-        table_pages: set[int] = set()
-        for p in pages:
-            if p["marker"] or (p["no"] - 1 in table_pages and _number_rows(p["chars"])):
-                table_pages.add(p["no"])
+            pages.append(page_entry(i, chars, objs, width, height, usable))
         unusable = [p["no"] for p in pages if not p["usable"]]
         if not any(p["marker"] for p in pages) and unusable:
             raise NoTextLayerError(f"{name}: pages {_page_ranges(unusable)} have no usable text layer "
                                    "(scanned images or fonts without a Unicode map)")
-        blocks: list[Block] = []
-        raw_log: list[dict] = []
-        prev_bounds: list[float] | None = None
-        prev_span: tuple[float, float, float, float] | None = None
-        for p in pages:
-            items: list[tuple[float, Block]] = []
-            chars = p["chars"]
-            if p["no"] in table_pages and chars:
-                segs = rulings(p["objs"], p["width"], p["height"])
-                lines = make_lines(chars)
-                taken: set[int] = set()
-                for region in find_regions(lines, segs, p["width"]):
-                    region = _widen(region, segs, prev_span if prev_bounds else None)
-                    inside = [c for c in chars if region[0] - 2 <= (c["x0"] + c["x1"]) / 2 <= region[2] + 2
-                              and region[1] - 2 <= (c["top"] + c["bottom"]) / 2 <= region[3] + 2]
-                    if not inside:
-                        continue
-                    table, bounds = build_table(region, inside, segs, p["no"], prev_bounds, raw_log)
-                    if bounds:
-                        prev_bounds, prev_span = bounds, region
-                    if table.grid:
-                        items.append((region[1], table))
-                        taken |= {id(c) for c in inside}
-                chars = [c for c in chars if id(c) not in taken]
-            items += _paragraphs(chars, p["no"], raw_log)
-            items.sort(key=lambda it: it[0])
-            blocks += [b for _, b in items]
-        doc = Document(blocks=blocks, format="pdf")
-        doc.meta.update(pages=len(pages), table_pages=sorted(table_pages & {p["no"] for p in pages}),
-                        unusable_pages=unusable, raw_text=raw_log)
-        if unusable:
-            doc.warnings.append(f"pages {_page_ranges(unusable)} have no usable text layer; their text is skipped")
-        return doc
+        return layout_pages(pages, "pdf")
     finally:
         if pdf is not None:
             pdf.close()
+
+
+def page_entry(no: int, chars: list[dict], objs: dict, width: float, height: float, usable: bool) -> dict:
+    """One page for ``layout_pages``: chars (dicts in points, y down: x0, x1, top, bottom, size,
+    text), ruling objects (``line``/``rect``/``curve`` dicts), its size, whether its text is usable.
+    The OFD reader makes its pages with this too."""
+    mark_stacked_words(chars)
+    text = unicodedata.normalize("NFKC", fix_radicals("".join(c["text"] for c in chars)))
+    return dict(no=no, objs=objs, chars=chars if usable else [], usable=usable,
+                width=width, height=height, marker=usable and any(m in text for m in _MARKERS))
+
+
+def layout_pages(pages: list[dict], fmt: str) -> Document:
+    """Pages (``page_entry``) -> paragraphs and tables in reading order; tables are analysed on
+    the pages of parts 二–四 only. Shared by the PDF and OFD readers."""
+    # the pages of parts 二–四: those naming a table, and the pages after them that go on
+    # with rows of numbers (a table continued without its header)
+    table_pages: set[int] = set()
+    for p in pages:
+        if p["marker"] or (p["no"] - 1 in table_pages and _number_rows(p["chars"])):
+            table_pages.add(p["no"])
+    unusable = [p["no"] for p in pages if not p["usable"]]
+    blocks: list[Block] = []
+    raw_log: list[dict] = []
+    prev_bounds: list[float] | None = None
+    prev_span: tuple[float, float, float, float] | None = None
+    for p in pages:
+        items: list[tuple[float, Block]] = []
+        chars = p["chars"]
+        if p["no"] in table_pages and chars:
+            segs = rulings(p["objs"], p["width"], p["height"])
+            lines = make_lines(chars)
+            taken: set[int] = set()
+            for region in find_regions(lines, segs, p["width"]):
+                region = _widen(region, segs, prev_span if prev_bounds else None)
+                inside = [c for c in chars if region[0] - 2 <= (c["x0"] + c["x1"]) / 2 <= region[2] + 2
+                          and region[1] - 2 <= (c["top"] + c["bottom"]) / 2 <= region[3] + 2]
+                if not inside:
+                    continue
+                table, bounds = build_table(region, inside, segs, p["no"], prev_bounds, raw_log)
+                if bounds:
+                    prev_bounds, prev_span = bounds, region
+                if table.grid:
+                    items.append((region[1], table))
+                    taken |= {id(c) for c in inside}
+            chars = [c for c in chars if id(c) not in taken]
+        items += _paragraphs(chars, p["no"], raw_log)
+        items.sort(key=lambda it: it[0])
+        blocks += [b for _, b in items]
+    doc = Document(blocks=blocks, format=fmt)
+    doc.meta.update(pages=len(pages), table_pages=sorted(table_pages & {p["no"] for p in pages}),
+                    unusable_pages=unusable, raw_text=raw_log)
+    if unusable:
+        doc.warnings.append(f"pages {_page_ranges(unusable)} have no usable text layer; their text is skipped")
+    return doc
 
 
 def _widen(region: tuple, segs, prev: tuple | None) -> tuple:
