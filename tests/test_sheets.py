@@ -285,3 +285,32 @@ def test_truncated_xlsx_and_xls() -> None:
     with pytest.raises(InputError) as info:
         read_document(XLS.read_bytes()[:5000], source="cut.xls")
     assert "\n" not in str(info.value)
+
+
+def test_damaged_workbooks_fail_with_one_line_or_read() -> None:
+    """Random damage to .xlsx parts and .xls bytes: an ExtractorError with one line, or a document."""
+    import random
+
+    rnd = random.Random(7)
+    for _ in range(80):
+        src = rnd.choice([ONE_SHEET, THREE_SHEETS])
+        names = zipfile.ZipFile(src).namelist()
+        part = rnd.choice(names)
+        body = zipfile.ZipFile(src).read(part)
+        at = rnd.randrange(max(len(body), 1))
+        body = rnd.choice([body[:at], body[:at] + bytes([rnd.randrange(256)]) + body[at + 1:],
+                           body.replace(b'r="', b'r="XFD', 1), body.replace(b"<v>", b"<v>1e308", 3)])
+        data = _with_part(src.read_bytes(), part, body)
+        try:
+            read_document(data, source="m.xlsx")
+        except extractor.ExtractorError as exc:
+            assert "\n" not in str(exc) and str(exc).startswith("m.xlsx: ")
+    xls = XLS.read_bytes()
+    for _ in range(80):
+        data = bytearray(xls)
+        for _ in range(rnd.randrange(1, 8)):
+            data[rnd.randrange(512, len(data))] = rnd.randrange(256)
+        try:
+            read_document(bytes(data), source="m.xls")
+        except extractor.ExtractorError as exc:
+            assert "\n" not in str(exc) and str(exc).startswith("m.xls: ")
