@@ -229,6 +229,7 @@ CASES: dict[str, tuple[str, Callable[[], bytes], list[str]]] = {
                                                           300 * 2**20), []),
     "xlsx-understated-size": ("bomb.xlsx", _xlsx_understated, []),
     "xlsx-far-cells": ("far.xlsx", _xlsx_far_cells, []),
+    "xlsx-encrypted": ("附表.xlsx", (FIX / "broken" / "encrypted_workbook.xlsx").read_bytes, []),
     "xls-truncated": ("附表.xls", lambda: REPORT_XLS.read_bytes()[:5000], []),
     "xls-far-cell": ("far.xls", _xls_far_cell, []),
     "ofd-truncated": ("report.ofd", lambda: REPORT_OFD.read_bytes()[:4000], []),
