@@ -6,12 +6,61 @@ font size, as pdfminer draws them) and ruling paths as ``line``/``rect`` dicts, 
 coordinates of the page as displayed (/Rotate applied). A page whose text is not upright once
 displayed, or that holds form XObjects or an offset media box, gets ``None`` and goes through
 pdfminer instead.
+
+Speed: a report makes tens of thousands of calls into pdfium (several per char and per path
+segment). pypdfium2's bindings check every argument against its declared type, which costs
+about as much as the call; the loops here call the same C functions through prototypes without
+declared arguments (handles passed as pointers, out-parameters by reference), half the cost.
 """
 
 from __future__ import annotations
 
 import ctypes
 import math
+from typing import Any
+
+_C: Any = None  # the pdfium functions of the loops below, without argument checks (``_api``)
+
+
+class _Handle(ctypes.Structure):
+    """An opaque pdfium handle (returned by pointer, passed back as is)."""
+
+
+def _api() -> Any:
+    global _C
+    if _C is None:
+        import types
+
+        import pypdfium2.raw as raw
+
+        def bare(fn, restype):
+            return ctypes.CFUNCTYPE(restype)(ctypes.cast(fn, ctypes.c_void_p).value)
+
+        ptr = ctypes.POINTER(_Handle)
+        _C = types.SimpleNamespace(
+            unicode=bare(raw.FPDFText_GetUnicode, ctypes.c_uint),
+            map_error=bare(raw.FPDFText_HasUnicodeMapError, ctypes.c_int),
+            generated=bare(raw.FPDFText_IsGenerated, ctypes.c_int),
+            matrix=bare(raw.FPDFText_GetMatrix, ctypes.c_int),
+            font_size=bare(raw.FPDFText_GetFontSize, ctypes.c_double),
+            origin=bare(raw.FPDFText_GetCharOrigin, ctypes.c_int),
+            loose_box=bare(raw.FPDFText_GetLooseCharBox, ctypes.c_int),
+            count_chars=bare(raw.FPDFText_CountChars, ctypes.c_int),
+            count_objects=bare(raw.FPDFPage_CountObjects, ctypes.c_int),
+            get_object=bare(raw.FPDFPage_GetObject, ptr),
+            obj_type=bare(raw.FPDFPageObj_GetType, ctypes.c_int),
+            obj_matrix=bare(raw.FPDFPageObj_GetMatrix, ctypes.c_int),
+            draw_mode=bare(raw.FPDFPath_GetDrawMode, ctypes.c_int),
+            count_segments=bare(raw.FPDFPath_CountSegments, ctypes.c_int),
+            segment=bare(raw.FPDFPath_GetPathSegment, ptr),
+            point=bare(raw.FPDFPathSegment_GetPoint, ctypes.c_int),
+            segment_type=bare(raw.FPDFPathSegment_GetType, ctypes.c_int),
+        )
+    return _C
+
+
+def _ptr(handle) -> ctypes.c_void_p:
+    return ctypes.c_void_p(ctypes.cast(handle, ctypes.c_void_p).value)
 
 
 def scan(pdf_bytes: bytes) -> list[dict | None] | None:
@@ -66,51 +115,76 @@ def _page(page) -> dict | None:
     if rotation not in (0, 90, 180, 270) or abs(mb[0]) > 0.01 or abs(mb[1]) > 0.01:
         return None
     view = _View(rotation, mb[2] - mb[0], mb[3] - mb[1])
-    kinds = {raw.FPDF_PAGEOBJ_IMAGE: 0, raw.FPDF_PAGEOBJ_FORM: 0}
+    c = _api()
+    handle = _ptr(page.raw)
+    n = c.count_objects(handle)
+    if n < 0:
+        raise RuntimeError("cannot count the page objects")
+    get_object, obj_type = c.get_object, c.obj_type
+    image, form, path = raw.FPDF_PAGEOBJ_IMAGE, raw.FPDF_PAGEOBJ_FORM, raw.FPDF_PAGEOBJ_PATH
+    images = 0
     paths = []
-    for obj in page.get_objects(max_depth=1):
-        t = obj.type
-        if t in kinds:
-            kinds[t] += 1
-        elif t == raw.FPDF_PAGEOBJ_PATH:
-            paths.append(obj.raw)
-    if kinds[raw.FPDF_PAGEOBJ_FORM]:
-        return None
+    for k in range(n):
+        obj = get_object(handle, k)
+        if not obj:
+            raise RuntimeError("cannot get a page object")
+        t = obj_type(obj)
+        if t == path:
+            paths.append(obj)
+        elif t == image:
+            images += 1
+        elif t == form:
+            return None
     chars = _chars(page, view)
     if chars is None:
         return None
     objs: dict[str, list[dict]] = {"char": chars, "line": [], "rect": [], "curve": [], "glyph": []}
-    _classify([_path(handle, view) for handle in paths], objs)
+    _classify([_path(obj, view) for obj in paths], objs)
     width, height = view.size
-    return {"chars": chars, "images": kinds[raw.FPDF_PAGEOBJ_IMAGE], "objs": objs, "width": width,
-            "height": height}
+    return {"chars": chars, "images": images, "objs": objs, "width": width, "height": height}
 
 
 def _chars(page, view: _View) -> list[dict] | None:
-    import pypdfium2.raw as raw
+    c = _api()
     tp = page.get_textpage()
     try:
-        m = raw.FS_MATRIX()
-        ox, oy = ctypes.c_double(), ctypes.c_double()
-        box = raw.FS_RECTF()
-        chars = []
-        for i in range(raw.FPDFText_CountChars(tp)):
-            code = raw.FPDFText_GetUnicode(tp, i)
+        t = _ptr(tp.raw)
+        unicode, map_error, generated = c.unicode, c.map_error, c.generated
+        matrix, font_size, origin, loose_box = c.matrix, c.font_size, c.origin, c.loose_box
+        m = (ctypes.c_float * 6)()  # FS_MATRIX: a, b, c, d, e, f
+        org = (ctypes.c_double * 2)()
+        box = (ctypes.c_float * 4)()  # FS_RECTF: left, top, right, bottom
+        mp, ox, oy, bp = ctypes.byref(m), ctypes.byref(org), ctypes.byref(org, 8), ctypes.byref(box)
+        rot0, h = view.rot == 0, view.h
+        chars: list[dict] = []
+        append = chars.append
+        for i in range(c.count_chars(t)):
+            code = unicode(t, i)
             # a glyph its font cannot map to Unicode reads as U+FFFD (judged unusable later)
-            ch = "\ufffd" if code >= 0x110000 or raw.FPDFText_HasUnicodeMapError(tp, i) == 1 else chr(code)
-            if not ch.strip() or raw.FPDFText_IsGenerated(tp, i):
+            ch = "\ufffd" if code >= 0x110000 or map_error(t, i) == 1 else chr(code)
+            if not ch.strip() or generated(t, i):
                 continue
-            raw.FPDFText_GetMatrix(tp, i, m)
-            (dx, dy), (ux, uy) = view.vector(m.a, m.b), view.vector(m.c, m.d)
-            if dx <= 0 or uy >= 0 or abs(dy) > 1e-3 * dx or abs(ux) > 1e-3 * -uy:
-                return None  # text not upright on the displayed page: pdfminer's geometry
-            size = raw.FPDFText_GetFontSize(tp, i) * -uy
-            raw.FPDFText_GetCharOrigin(tp, i, ox, oy)
-            raw.FPDFText_GetLooseCharBox(tp, i, box)
-            x0, bottom = view.point(ox.value, oy.value)
-            right = max(view.point(box.left, box.top)[0], view.point(box.right, box.bottom)[0])
+            matrix(t, i, mp)
+            if rot0:  # view.vector and view.point written out for an unrotated page
+                ma, mb, mc, md = m[0], m[1], m[2], m[3]
+                if ma <= 0 or -md >= 0 or abs(mb) > 1e-3 * ma or abs(mc) > 1e-3 * md:
+                    return None  # text not upright on the displayed page: pdfminer's geometry
+                size = font_size(t, i) * md
+                origin(t, i, ox, oy)
+                loose_box(t, i, bp)
+                x0, bottom = org[0], h - org[1]
+                right = max(box[0], box[2])
+            else:
+                (dx, dy), (ux, uy) = view.vector(m[0], m[1]), view.vector(m[2], m[3])
+                if dx <= 0 or uy >= 0 or abs(dy) > 1e-3 * dx or abs(ux) > 1e-3 * -uy:
+                    return None
+                size = font_size(t, i) * -uy
+                origin(t, i, ox, oy)
+                loose_box(t, i, bp)
+                x0, bottom = view.point(org[0], org[1])
+                right = max(view.point(box[0], box[1])[0], view.point(box[2], box[3])[0])
             x1 = right if right > x0 else x0 + size * 0.5
-            chars.append({"text": ch, "x0": x0, "x1": x1, "top": bottom - size, "bottom": bottom, "size": size})
+            append({"text": ch, "x0": x0, "x1": x1, "top": bottom - size, "bottom": bottom, "size": size})
         return chars
     finally:
         tp.close()
@@ -120,26 +194,34 @@ def _path(handle, view: _View) -> list[dict]:
     """A path object's subpaths as pdfplumber-like dicts (box, stroke, fill, and ``bez``: has
     curve segments; ``n``: its number of points)."""
     import pypdfium2.raw as raw
+    c = _api()
     fill, stroke = ctypes.c_int(), ctypes.c_int()
-    raw.FPDFPath_GetDrawMode(handle, fill, stroke)
-    m = raw.FS_MATRIX()
-    raw.FPDFPageObj_GetMatrix(handle, m)
+    c.draw_mode(handle, ctypes.byref(fill), ctypes.byref(stroke))
+    m = (ctypes.c_float * 6)()
+    c.obj_matrix(handle, ctypes.byref(m))
+    ma, mb, mc, md, me, mf = m
     x, y = ctypes.c_float(), ctypes.c_float()
+    xp, yp = ctypes.byref(x), ctypes.byref(y)
+    segment, point, segment_type = c.segment, c.point, c.segment_type
+    moveto, bezierto = raw.FPDF_SEGMENT_MOVETO, raw.FPDF_SEGMENT_BEZIERTO
+    rot0, h = view.rot == 0, view.h
     subpaths: list[list[tuple[float, float]]] = []
     curved: list[bool] = []
-    for k in range(raw.FPDFPath_CountSegments(handle)):
-        seg = raw.FPDFPath_GetPathSegment(handle, k)
-        raw.FPDFPathSegment_GetPoint(seg, x, y)
-        px, py = m.a * x.value + m.c * y.value + m.e, m.b * x.value + m.d * y.value + m.f
-        kind = raw.FPDFPathSegment_GetType(seg)
-        if kind == raw.FPDF_SEGMENT_MOVETO or not subpaths:
+    for k in range(c.count_segments(handle)):
+        seg = segment(handle, k)
+        point(seg, xp, yp)
+        sx, sy = x.value, y.value
+        px, py = ma * sx + mc * sy + me, mb * sx + md * sy + mf
+        kind = segment_type(seg)
+        if kind == moveto or not subpaths:
             subpaths.append([])
             curved.append(False)
-        subpaths[-1].append(view.point(px, py))
-        curved[-1] = curved[-1] or kind == raw.FPDF_SEGMENT_BEZIERTO
+        subpaths[-1].append((px, h - py) if rot0 else view.point(px, py))
+        curved[-1] = curved[-1] or kind == bezierto
     out = []
+    isfinite = math.isfinite
     for pts, bez in zip(subpaths, curved):
-        if len(pts) < 2 or not all(math.isfinite(v) for p in pts for v in p):
+        if len(pts) < 2 or not all(isfinite(u) and isfinite(v) for u, v in pts):
             continue
         xs, ys = [p[0] for p in pts], [p[1] for p in pts]
         out.append({"x0": min(xs), "x1": max(xs), "top": min(ys), "bottom": max(ys),
