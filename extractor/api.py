@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import stat
 from pathlib import Path
 from typing import Iterable, Union
 
@@ -19,6 +20,7 @@ from .mapping.metadata import (agency_from_title, body_above_title, find_title, 
                                report_year, scope, signature)
 from .mapping.sections import extract_sections
 from .model import Document
+from .names import display_name
 from .readers import read_document
 from .report import Report
 from .schema import TEMPLATES
@@ -28,27 +30,71 @@ _YEAR = re.compile(r"(?:19|20)\d{2}\s*年")
 MAX_FILE_BYTES = DEFAULT_LIMITS.max_file_bytes
 
 
+def check_source(source: object) -> None:
+    """Refuse, in one line, what is neither a file path nor bytes: ``extract(None)``, ``extract(5)``,
+    or a report's content passed as ``str`` (it would be taken for a file name)."""
+    if isinstance(source, (bytes, bytearray, os.PathLike)):
+        return
+    if isinstance(source, str):
+        if len(source) > 4096 or (("\n" in source or "\r" in source) and not os.path.isfile(source)):
+            raise InputError(f"a str of {len(source)} characters that is not a file path was given; pass a "
+                             "report's content as bytes (e.g. text.encode('utf-8'))")
+        return
+    raise InputError(f"the source must be a file path or bytes, not {type(source).__name__}")
+
+
+# What a path is when it is not a regular file: reading it would hang (FIFO) or never end (/dev/zero).
+_NOT_REGULAR = ((stat.S_ISFIFO, "a named pipe"), (stat.S_ISCHR, "a character device"),
+                (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
+
+
+def not_regular(mode: int) -> str | None:
+    if stat.S_ISREG(mode):
+        return None
+    return next((kind for test, kind in _NOT_REGULAR if test(mode)), "not a file")
+
+
 def load(source: Source, *, max_bytes: int | None = None) -> tuple[bytes, str]:
     """Bytes and a display name for a path or raw bytes, with clear errors.
 
+    Only regular files are read (a FIFO or a device is refused before it is opened); the display
+    name has undecodable bytes and control characters escaped (``extractor.names``).
     ``max_bytes`` defaults to the current ``Limits.max_file_bytes``."""
     max_bytes = resolve(None).max_file_bytes if max_bytes is None else max_bytes
+    check_source(source)
     if isinstance(source, (bytes, bytearray)):
         if len(source) > max_bytes:
             raise LimitExceededError(f"<bytes>: input is {len(source)} bytes, over the {max_bytes}-byte limit")
         return bytes(source), "<bytes>"
     path = Path(source)
-    if not path.exists():
-        raise InputError(f"{path}: no such file")
-    if path.is_dir():
-        raise InputError(f"{path}: is a directory")
+    shown = display_name(path)
     try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise LimitExceededError(f"{path}: file is {size} bytes, over the {max_bytes}-byte limit")
-        return path.read_bytes(), str(path)
+        info = path.stat()
+    except (FileNotFoundError, NotADirectoryError):
+        raise InputError(f"{shown}: no such file") from None
     except OSError as exc:
-        raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
+        raise InputError(f"{shown}: cannot read ({exc.strerror or exc})") from None
+    except ValueError:  # an embedded NUL
+        raise InputError(f"{shown}: not a valid file name") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise InputError(f"{shown}: is a directory")
+    kind = not_regular(info.st_mode)
+    if kind:
+        raise InputError(f"{shown}: not a regular file ({kind})")
+    if info.st_size > max_bytes:
+        raise LimitExceededError(f"{shown}: file is {info.st_size} bytes, over the {max_bytes}-byte limit")
+    try:  # O_NONBLOCK: a FIFO swapped in after the check above cannot block the open
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+        with os.fdopen(fd, "rb") as fh:
+            kind = not_regular(os.fstat(fh.fileno()).st_mode)
+            if kind:
+                raise InputError(f"{shown}: not a regular file ({kind})")
+            data = fh.read(max_bytes + 1)
+    except OSError as exc:
+        raise InputError(f"{shown}: cannot read ({exc.strerror or exc})") from None
+    if len(data) > max_bytes:  # it grew after the size check
+        raise LimitExceededError(f"{shown}: file is over the {max_bytes}-byte limit")
+    return data, shown
 
 
 def extract(source: Source, *, name: str | None = None, encoding: str | None = None,
@@ -61,6 +107,7 @@ def extract(source: Source, *, name: str | None = None, encoding: str | None = N
     ``corrections`` (a CSV path or ``Corrections``) applies a researcher's fixes on record;
     ``agencies`` (a CSV ``name,agency_id`` or ``AgencyTable``) settles ``agency_id`` where text cannot.
     """
+    check_source(source)
     limits = resolve(limits)
     corr = as_corrections(corrections)
     table = _agency_table(agencies)
@@ -193,11 +240,18 @@ def _cell_dict(c) -> dict:
     }
 
 
-# Walking a folder skips what is plainly not a report (scripts, data we write, notes); a file
-# named on the command line is always tried, whatever its name.
+# Walking a folder skips what is plainly not a report (scripts, data we write, notes) and the
+# dataset folders we wrote (a report may come as a workbook, our own exports never are one); a
+# file named on the command line is always tried, whatever its name.
 NOT_REPORTS = frozenset({".py", ".pyc", ".json", ".jsonl", ".md", ".csv", ".parquet", ".toml", ".yaml",
-                         ".yml", ".ipynb", ".log", ".sh", ".tmp", ".duckdb", ".sqlite", ".db", ".xlsx",
+                         ".yml", ".ipynb", ".log", ".sh", ".tmp", ".duckdb", ".sqlite", ".db",
                          ".dta", ".css", ".js"})
+DATASET_MARKERS = ("extract-state.sqlite", "reports.parquet")
+
+
+def _dataset_folders(top: Path) -> set[Path]:
+    """The dataset folders written by ``extract --out`` under ``top`` (their exports are not reports)."""
+    return {m.parent for marker in DATASET_MARKERS for m in top.rglob(marker)}
 
 
 def iter_inputs(paths: Iterable[Source]) -> list[Path]:
@@ -207,9 +261,10 @@ def iter_inputs(paths: Iterable[Source]) -> list[Path]:
     for p in paths:
         path = Path(os.fsdecode(p) if isinstance(p, bytes) else p)
         if path.is_dir():
+            ours = _dataset_folders(path)
             for f in sorted(path.rglob("*")):
                 if f.is_file() and not any(part.startswith(".") for part in f.relative_to(path).parts) \
-                        and f.suffix.lower() not in NOT_REPORTS:
+                        and f.suffix.lower() not in NOT_REPORTS and not (ours and ours & {f.parent, *f.parents}):
                     out.append(f)
         else:
             out.append(path)
@@ -229,9 +284,9 @@ def extract_many(paths: Iterable[Source], *, corrections: Corrections | str | os
     ds = Dataset.empty()
     for path in iter_inputs(paths):
         try:
-            ds.add(extract(path), source=str(path))
+            ds.add(extract(path), source=display_name(path))
         except ExtractorError as exc:
-            ds.add_error(str(path), exc)
+            ds.add_error(display_name(path), exc)
     if corr is not None:
         ds.apply_corrections(corr)
         ds.warnings.extend(corr.unmatched())

@@ -133,3 +133,17 @@ def test_the_demo_examples_tell_a_success_story_with_honest_failures(tmp_path):
     assert lines[1].startswith("checks: 6 of 7 reports add up; 1 breaks its own arithmetic")
     assert lines[2].startswith("failed: ") and "08_truncated_download.pdf" in lines[2] and "truncated" in lines[2]
     assert len(lines) == 3
+
+
+def test_a_folder_walk_reads_workbooks_but_not_our_own_dataset(tmp_path):
+    from extractor.api import iter_inputs
+
+    fixtures = Path(__file__).resolve().parent.parent / "fixtures"
+    (tmp_path / "in").mkdir()
+    workbook = tmp_path / "in" / "附表.xlsx"
+    workbook.write_bytes((fixtures / "xlsx" / "annex_one_sheet.xlsx").read_bytes())
+    out = tmp_path / "dataset"
+    proc = run(workbook, "--out", out, "--format", "parquet,xlsx")
+    assert proc.returncode == 0, proc.stderr
+    assert (out / "reports.xlsx").is_file()
+    assert iter_inputs([tmp_path]) == [workbook]  # the dataset's reports.xlsx is not a report
