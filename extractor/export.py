@@ -2,7 +2,9 @@
 
 Parquet, CSV, XLSX and DuckDB are written as chunks arrive, so memory stays flat however many
 reports there are; .dta is written at the end (Stata files cannot be appended to). Everything goes
-to temporary names first and is renamed at the end: a file in OUT is never half-written.
+to temporary names first and is renamed at the end: a file in OUT is never half-written, and the
+temporary files a killed run left behind are removed by the next write. CSV text cells that a
+spreadsheet would run as a formula are escaped (``extractor.csvsafe``).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Any, Iterable
 
 import pandas as pd
 
+from .csvsafe import safe_frame
 from .dataset import ALL_FORMATS, TABLES, Dataset, frame
 from .errors import InputError, MissingDependencyError
 
@@ -87,7 +90,7 @@ class _Csv:
         frame(table, []).to_csv(self.fh, index=False)
 
     def add(self, df: pd.DataFrame) -> None:
-        df.to_csv(self.fh, index=False, header=False)
+        safe_frame(df).to_csv(self.fh, index=False, header=False)
 
     def close(self) -> None:
         self.fh.close()
@@ -181,6 +184,40 @@ class _DuckDB:
 
 _WRITERS = {"parquet": _Parquet, "csv": _Csv, "xlsx": _Xlsx, "dta": _Stata}
 _SUFFIX = {"parquet": "parquet", "csv": "csv", "xlsx": "xlsx", "dta": "dta"}
+DUCKDB_TMP = ".dataset.duckdb.tmp"
+
+
+def temp_names() -> list[str]:
+    """The temporary names ``write_chunks`` writes under (hidden, ``.tmp``) before renaming."""
+    names = [f".{table}.{suffix}.tmp" for suffix in _SUFFIX.values() for table in TABLES]
+    return names + [DUCKDB_TMP, DUCKDB_TMP + ".wal"]
+
+
+def remove_stale_temp(out: str | Path) -> list[Path]:
+    """Remove the temporary files a killed write left in ``out`` (only ours, by name); return them."""
+    removed = []
+    for name in temp_names():
+        path = Path(out) / name
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            continue
+        except OSError:
+            continue  # cannot remove it now: the next write replaces it anyway
+        removed.append(path)
+    return removed
+
+
+def _close_quietly(writer: Any) -> None:
+    """Close a writer after a failure; its own error (the disk is still full) must not surface later as
+    an "Exception ignored" traceback from a destructor."""
+    try:
+        if isinstance(writer, _Parquet):
+            writer.writer.close()
+        elif isinstance(writer, _Csv):
+            writer.fh.close()
+    except Exception:  # noqa: BLE001 - the first error is the one reported
+        pass
 
 
 def write_chunks(chunks: Iterable[Dataset], out: str | Path, formats: Iterable[str] = ("parquet",)) -> list[Path]:
@@ -188,9 +225,11 @@ def write_chunks(chunks: Iterable[Dataset], out: str | Path, formats: Iterable[s
     formats = check_formats(formats)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
+    remove_stale_temp(out)
     pending: list[tuple[Path, Path]] = []
     writers: list[tuple[str, Any]] = []
     con = None
+    closed = False
     try:
         for fmt in formats:
             if fmt == "duckdb":
@@ -199,7 +238,7 @@ def write_chunks(chunks: Iterable[Dataset], out: str | Path, formats: Iterable[s
                 except ImportError:
                     raise MissingDependencyError("the duckdb format needs duckdb: "
                                                  "pip install 'gov-disclosure-extractor[formats]'") from None
-                tmp = out / ".dataset.duckdb.tmp"
+                tmp = out / DUCKDB_TMP
                 tmp.unlink(missing_ok=True)
                 con = duckdb.connect(str(tmp))
                 pending.append((tmp, out / "dataset.duckdb"))
@@ -215,14 +254,24 @@ def write_chunks(chunks: Iterable[Dataset], out: str | Path, formats: Iterable[s
                 writer.add(frames[table])
         for _, writer in writers:
             writer.close()
+        closed = True
         if con is not None:
             con.close()
             con = None
         for tmp, final in pending:
             tmp.replace(final)
     finally:
+        if not closed:
+            for _, writer in writers:
+                _close_quietly(writer)
         if con is not None:
-            con.close()
+            try:
+                con.close()
+            except Exception:  # noqa: BLE001 - the first error is the one reported
+                pass
         for tmp, _ in pending:
-            tmp.unlink(missing_ok=True)
+            try:
+                tmp.unlink(missing_ok=True)
+            except OSError:
+                pass
     return [final for _, final in pending]

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import threading
 from collections import deque
-from pathlib import Path
 from typing import Any, Iterable
 
 from .. import __version__
+from ..api import load
 from ..dataset import error_rows
 from ..errors import ExtractorError, MissingDependencyError
 from .pool import Job, OnResult
-from .task import Task, crash_rows, safe_call, timeout_rows
+from .task import Task, crash_rows, named, safe_call, timeout_rows
 
 
 def _remote(task: Task, data: bytes, name: str, timeout: float | None) -> dict:
@@ -53,10 +53,10 @@ class DaskEngine:
         def submit() -> None:
             key, path, name = pending.popleft()
             try:
-                data = Path(path).read_bytes()
-            except OSError as exc:
-                on_result(key, name, error_rows("InputError", f"{name}: cannot read ({exc.strerror or exc})",
-                                                None, __version__))
+                data, _ = load(path)
+            except ExtractorError as exc:  # gone or unreadable since it was hashed: this run only
+                rows = error_rows(type(exc).__name__, named(name, str(exc)), None, __version__)
+                on_result(key, name, {**rows, "unread": True})
                 return
             fut = self.client.submit(_remote, self.task, data, name, self.timeout, pure=False)
             meta[fut.key] = (key, name)

@@ -3,25 +3,29 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
-from ..api import MAX_FILE_BYTES, iter_inputs
+from ..api import MAX_FILE_BYTES, iter_inputs, not_regular
 from ..errors import InputError
+from ..names import display_name
 
 MANIFEST_NAME = "manifest.jsonl"
 
 
 @dataclass
 class Input:
-    """One input: the local file and the name it is recorded under (its path, or its URL)."""
+    """One input: the local file and the name it is recorded under (its path as printable text, or
+    its URL); ``position`` is its place in the run's input list."""
 
     path: Path
     source: str
     sha256: str | None = None
     error_type: str | None = None
     error: str | None = None
+    position: int = -1
 
 
 def manifest_support() -> bool:
@@ -38,7 +42,7 @@ def _manifest_inputs(manifest: Path) -> list[Input]:
         raise InputError(f"{manifest}: reading fetcher manifests needs extractor.fetch, not installed")
     from ..fetch import report_files
 
-    return [Input(Path(p), url or str(p)) for p, url in report_files(manifest.parent)]
+    return [Input(Path(p), display_name(url or p)) for p, url in report_files(manifest.parent)]
 
 
 def collect_inputs(paths: Iterable[str | Path]) -> list[Input]:
@@ -49,20 +53,31 @@ def collect_inputs(paths: Iterable[str | Path]) -> list[Input]:
         if path.is_file() and path.name == MANIFEST_NAME:
             out.extend(_manifest_inputs(path))
         else:
-            out.extend(Input(f, str(f)) for f in iter_inputs([path]))
+            out.extend(Input(f, display_name(f)) for f in iter_inputs([path]))
+    for i, x in enumerate(out):
+        x.position = i
     return out
 
 
 def hash_input(item: Input, max_bytes: int = MAX_FILE_BYTES) -> Input:
-    """Fill in ``sha256`` (or the reason the file cannot be read) without loading it whole."""
+    """Fill in ``sha256`` (or the reason the file cannot be read) without loading it whole.
+
+    Only regular files are read: a FIFO would block the run and a device never end."""
     try:
-        if not item.path.exists():
-            raise InputError(f"{item.source}: no such file")
-        size = item.path.stat().st_size
-        if size > max_bytes:
-            raise InputError(f"{item.source}: file is {size} bytes, over the {max_bytes}-byte limit")
+        try:
+            info = item.path.stat()
+        except (FileNotFoundError, NotADirectoryError):
+            raise InputError(f"{item.source}: no such file") from None
+        if not_regular(info.st_mode):
+            raise InputError(f"{item.source}: not a regular file ({not_regular(info.st_mode)})")
+        if info.st_size > max_bytes:
+            raise InputError(f"{item.source}: file is {info.st_size} bytes, over the {max_bytes}-byte limit")
         h = hashlib.sha256()
-        with open(item.path, "rb") as fh:
+        fd = os.open(item.path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+        with os.fdopen(fd, "rb") as fh:
+            kind = not_regular(os.fstat(fh.fileno()).st_mode)
+            if kind:
+                raise InputError(f"{item.source}: not a regular file ({kind})")
             for block in iter(lambda: fh.read(1 << 20), b""):
                 h.update(block)
         item.sha256 = h.hexdigest()

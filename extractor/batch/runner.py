@@ -15,8 +15,11 @@ from ..corrections import Corrections
 from ..mapping.agency import AgencyTable
 from ..dataset import Dataset, frame
 from ..errors import InputError
-from ..export import check_formats, write_chunks
-from .inputs import collect_inputs, hash_input
+from ..export import check_formats, remove_stale_temp, write_chunks
+from ..limits import default_limits
+from ..names import display_name
+from ..outlock import FolderLock
+from .inputs import Input, collect_inputs, hash_input
 from .progress import BatchProgress
 from .state import State, inputs_pending
 from .task import Task, extract_rows
@@ -27,6 +30,8 @@ if TYPE_CHECKING:
 
 STATE_NAME = "extract-state.sqlite"
 ENGINES = ("local", "dask")
+MAX_PASSES = 3  # a pass more for copies of a file that changed while it was read; then give up on it
+CHANGED = "FileChanged"
 
 
 @dataclass
@@ -72,28 +77,42 @@ def run_batch(
         raise InputError(f"unknown engine {engine!r} (choose from {', '.join(ENGINES)})")
     if engine == "dask" and not scheduler:
         raise InputError("--engine dask needs --scheduler ADDRESS (e.g. tcp://127.0.0.1:8786)")
-    inputs = [hash_input(x) for x in collect_inputs(paths)]
+    inputs = collect_inputs(paths)
     if not inputs:
         raise InputError("no input files found")
     out = Path(out)
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise InputError(f"{out}: cannot create the output folder ({exc.strerror})") from None
-    with State(out / STATE_NAME, __version__) as state:
+        raise InputError(f"{display_name(out)}: cannot create the output folder ({exc.strerror})") from None
+    with FolderLock(out, "--out"), State(out / STATE_NAME, __version__) as state:
+        remove_stale_temp(out)  # a killed run's half-written dataset files: ours, and the folder is ours now
+        max_bytes = default_limits().max_file_bytes
+        inputs = [hash_input(x, max_bytes) for x in inputs]
         state.set_inputs(inputs)
         done = state.finished(retry_failed=retry_failed)
         reused = sum(1 for x in inputs if x.sha256 in done)
         todo = inputs_pending(inputs, done)
-        if todo:
-            _process(state, todo, task, engine=engine, scheduler=scheduler, jobs=jobs or os.cpu_count() or 1,
-                     timeout=timeout, max_tasks=max_tasks_per_worker, progress=progress)
+        processed = 0
+        for _ in range(MAX_PASSES):
+            if not todo:
+                break
+            _process(state, inputs, todo, task, engine=engine, scheduler=scheduler,
+                     jobs=jobs or os.cpu_count() or 1, timeout=timeout, max_tasks=max_tasks_per_worker,
+                     progress=progress)
+            processed += len(todo)
+            # copies of a file that changed while it was read are still to do under their own hash
+            todo = inputs_pending(inputs, state.finished())
+        for x in todo:  # still changing after every pass: this run gives up on them, nothing is stored
+            state.fail_inputs([x.position], CHANGED, f"{x.source}: the file kept changing while the batch read "
+                                                     "it; run again when it is complete")
         files = write_chunks(_finished(state.chunks(chunk_size), corrections, agencies), out, formats)
         counts = state.counts()
         errors = pd.concat([frame("errors", [])] + [ds.errors for ds in state.chunks(chunk_size, only_errors=True)],
                            ignore_index=True)
     warnings = corrections.unmatched() if corrections is not None else []
-    return BatchResult(out, len(inputs), counts["ok"], counts["error"], len(todo), reused, files, errors, warnings)
+    return BatchResult(out, len(inputs), counts["ok"], counts["error"] + counts["pending"], processed, reused,
+                       files, errors, warnings)
 
 
 def _finished(chunks: Iterator[Dataset], corrections: Corrections | None,
@@ -107,8 +126,9 @@ def _finished(chunks: Iterator[Dataset], corrections: Corrections | None,
         yield ds
 
 
-def _process(state: State, todo: list, task: Task, *, engine: str, scheduler: str | None, jobs: int,
-             timeout: float | None, max_tasks: int | None, progress: bool) -> None:
+def _process(state: State, inputs: list[Input], todo: list[Input], task: Task, *, engine: str,
+             scheduler: str | None, jobs: int, timeout: float | None, max_tasks: int | None,
+             progress: bool) -> None:
     runner: DaskEngine | LocalPool
     if engine == "dask":
         from .dask_engine import DaskEngine
@@ -121,9 +141,21 @@ def _process(state: State, todo: list, task: Task, *, engine: str, scheduler: st
         runner = LocalPool(task, jobs, timeout=timeout, max_tasks=max_tasks)
     bar = BatchProgress(len(todo), enabled=progress)
 
-    def done(sha: str, name: str, rows: dict) -> None:
-        state.commit(sha, name, rows)
+    def done(i: int, name: str, rows: dict) -> None:
+        item = todo[i]
+        same_file = [x for x in inputs if x.path == item.path]
+        if rows.get("unread"):  # the file went away (or became unreadable) after it was hashed
+            for x in same_file:
+                x.error_type, x.error = rows["report"]["error_type"], rows["report"]["error"]
+            state.fail_inputs([x.position for x in same_file], rows["report"]["error_type"], rows["report"]["error"])
+        else:
+            sha: str = rows.get("read_sha256") or item.sha256 or ""
+            if sha != item.sha256:  # changed since it was hashed: the result is the content that was read
+                for x in same_file:
+                    x.sha256 = sha
+                state.rehash([x.position for x in same_file], sha)
+            state.commit(sha, name, rows)
         bar.advance(rows["status"] != "ok")
 
     with bar:
-        runner.run([(x.sha256, str(x.path), x.source) for x in todo], done)
+        runner.run([(i, str(x.path), x.source) for i, x in enumerate(todo)], done)

@@ -7,10 +7,13 @@ from __future__ import annotations
 import json
 import sqlite3
 import zlib
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 from ..dataset import Dataset, error_rows
+from ..errors import InputError
+from ..names import display_name
 from .inputs import Input
 
 SCHEMA = """
@@ -24,6 +27,10 @@ CREATE TABLE IF NOT EXISTS run_inputs (
 """
 
 
+NOT_DONE = "NotExtracted"
+RUN_KEYS = ("read_sha256", "unread")  # what a worker says about this run's read, not about the content
+
+
 def _pack(rows: dict[str, Any]) -> bytes:
     return zlib.compress(json.dumps(rows, ensure_ascii=False, separators=(",", ":")).encode(), 1)
 
@@ -32,19 +39,62 @@ def _unpack(blob: bytes) -> dict[str, Any]:
     return json.loads(zlib.decompress(blob))
 
 
+class StateError(InputError):
+    """The state database cannot be read or written (damaged, disk full): one line, with advice."""
+
+
+def state_error(path: Path, exc: Exception) -> StateError:
+    """The one-line message for a failure of the state database at ``path``."""
+    shown = display_name(path)
+    text = str(exc) or type(exc).__name__
+    low = text.lower()
+    if isinstance(exc, sqlite3.OperationalError) and ("full" in low or "i/o" in low or "readonly" in low
+                                                      or "unable to open" in low):
+        return StateError(f"{shown}: cannot write the state database ({text}); every file finished before is "
+                          "kept: free space (or fix the folder's permissions) and rerun to resume")
+    if isinstance(exc, sqlite3.OperationalError) and "locked" in low:
+        return StateError(f"{shown}: the state database is locked by another program ({text}); rerun when it "
+                          "has finished")
+    return StateError(f"{shown}: the state database is damaged ({text}); move it aside (e.g. mv {shown} "
+                      f"{shown}.bad) and rerun: its files are then extracted again")
+
+
 class State:
-    """Open (or create) the state database at ``path`` for extractor ``version``."""
+    """Open (or create) the state database at ``path`` for extractor ``version``.
+
+    Any failure of the database (damaged or truncated file, disk full) raises a ``StateError``
+    with one line that says what to do."""
 
     def __init__(self, path: str | Path, version: str) -> None:
         self.path = Path(path)
         self.version = version
-        self.con = sqlite3.connect(self.path, isolation_level=None, timeout=60)
-        self.con.execute("PRAGMA journal_mode=WAL")
-        self.con.execute("PRAGMA synchronous=NORMAL")  # with WAL: a commit survives the process dying
-        self.con.executescript(SCHEMA)
+        with self._errors():
+            self.con = sqlite3.connect(self.path, isolation_level=None, timeout=60)
+            try:
+                self.con.execute("PRAGMA journal_mode=WAL")
+                self.con.execute("PRAGMA synchronous=NORMAL")  # with WAL: a commit survives the process dying
+                self.con.executescript(SCHEMA)
+                if self.con.execute("PRAGMA quick_check").fetchone()[0] != "ok":
+                    raise sqlite3.DatabaseError("database disk image is malformed")
+            except BaseException:
+                self.con.close()
+                raise
+
+    @contextmanager
+    def _errors(self) -> Iterator[None]:
+        try:
+            yield
+        except sqlite3.Error as exc:
+            raise state_error(self.path, exc) from None
+        except (zlib.error, ValueError, KeyError, TypeError) as exc:  # a stored row that no longer unpacks
+            raise state_error(self.path, sqlite3.DatabaseError(f"a stored result cannot be read: "
+                                                               f"{type(exc).__name__}")) from None
 
     def close(self) -> None:
-        self.con.close()
+        try:
+            self.con.close()
+        except sqlite3.Error:
+            pass
 
     def __enter__(self) -> "State":
         return self
@@ -54,56 +104,82 @@ class State:
 
     def set_inputs(self, inputs: list[Input]) -> None:
         """Record this run's inputs, in order (the dataset is built for exactly these)."""
-        with self._tx():
+        for i, x in enumerate(inputs):
+            x.position = i
+        with self._errors(), self._tx():
             self.con.execute("DELETE FROM run_inputs")
             self.con.executemany(
                 "INSERT INTO run_inputs VALUES (?, ?, ?, ?, ?, ?)",
-                [(i, x.source, str(x.path), x.sha256, x.error_type, x.error) for i, x in enumerate(inputs)])
+                [(x.position, x.source, display_name(x.path), x.sha256, x.error_type, x.error) for x in inputs])
+
+    def rehash(self, positions: Iterable[int], sha256: str) -> None:
+        """Inputs whose file turned out to hold other content than first hashed (changed while the run
+        went on) are recorded under the hash of what was read."""
+        with self._errors(), self._tx():
+            self.con.executemany("UPDATE run_inputs SET sha256 = ? WHERE position = ?",
+                                 [(sha256, p) for p in positions])
+
+    def fail_inputs(self, positions: Iterable[int], error_type: str, message: str) -> None:
+        """Record an error for these inputs of this run only (nothing is stored under a content hash:
+        a file that could not be read says nothing about its content)."""
+        with self._errors(), self._tx():
+            self.con.executemany("UPDATE run_inputs SET error_type = ?, error = ? WHERE position = ?",
+                                 [(error_type, message, p) for p in positions])
 
     def finished(self, *, retry_failed: bool = False) -> set[str]:
         """Content hashes already done with this version (errors excluded when retrying them)."""
         sql = "SELECT sha256 FROM results WHERE version = ?" + (" AND status = 'ok'" if retry_failed else "")
-        return {r[0] for r in self.con.execute(sql, (self.version,))}
+        with self._errors():
+            return {r[0] for r in self.con.execute(sql, (self.version,))}
 
     def commit(self, sha256: str, name: str, rows: dict[str, Any]) -> None:
         """Store one file's rows (ok or error) in a single transaction."""
-        rows = dict(rows)
+        rows = {k: v for k, v in rows.items() if k not in RUN_KEYS}
         rows["report"] = {**rows["report"], "sha256": sha256}
         for table in ("cells", "checks", "sections", "errors"):
             if table in rows:
                 rows[table] = [{**r, "sha256": sha256} for r in rows[table]]
-        with self._tx():
+        with self._errors(), self._tx():
             self.con.execute("INSERT OR REPLACE INTO results (sha256, version, status, name, rows) "
                              "VALUES (?, ?, ?, ?, ?)", (sha256, self.version, rows["status"], name, _pack(rows)))
 
     def counts(self) -> dict[str, int]:
         """Inputs of the current run by outcome: ok, error, pending."""
         out = {"ok": 0, "error": 0, "pending": 0}
-        for status, n in self.con.execute(
-                "SELECT CASE WHEN i.error_type IS NOT NULL THEN 'error' ELSE coalesce(r.status, 'pending') END, "
-                "count(*) FROM run_inputs i LEFT JOIN results r ON r.sha256 = i.sha256 AND r.version = ? "
-                "GROUP BY 1", (self.version,)):
-            out[status] = n
+        with self._errors():
+            for status, n in self.con.execute(
+                    "SELECT CASE WHEN i.error_type IS NOT NULL THEN 'error' ELSE coalesce(r.status, 'pending') END, "
+                    "count(*) FROM run_inputs i LEFT JOIN results r ON r.sha256 = i.sha256 AND r.version = ? "
+                    "GROUP BY 1", (self.version,)):
+                out[status] = n
         return out
 
     def chunks(self, size: int = 250, *, only_errors: bool = False) -> Iterator[Dataset]:
-        """The current run's dataset, ``size`` inputs at a time, in input order (or its failures only)."""
+        """The current run's dataset, ``size`` inputs at a time, in input order (or its failures only).
+
+        An input with neither a result nor an error (none after a finished run) is listed as an error,
+        never left out."""
         last = -1
-        where = " AND (i.error_type IS NOT NULL OR r.status = 'error')" if only_errors else ""
+        where = (" AND (i.error_type IS NOT NULL OR r.status IS NULL OR r.status = 'error')"
+                 if only_errors else "")
         while True:
-            batch = self.con.execute(
-                "SELECT i.position, i.source, i.sha256, i.error_type, i.error, r.name, r.rows FROM run_inputs i "
-                "LEFT JOIN results r ON r.sha256 = i.sha256 AND r.version = ? WHERE i.position > ?" + where +
-                " ORDER BY i.position LIMIT ?", (self.version, last, size)).fetchall()
-            if not batch:
-                return
-            ds = Dataset.empty()
-            for position, source, sha, etype, error, name, blob in batch:
-                last = position
-                if etype is not None:
-                    ds.add_rows(error_rows(etype, error, sha, self.version), source)
-                elif blob is not None:
-                    ds.add_rows(_renamed(_unpack(blob), name, source), source)
+            with self._errors():
+                batch = self.con.execute(
+                    "SELECT i.position, i.source, i.sha256, i.error_type, i.error, r.name, r.rows FROM run_inputs i "
+                    "LEFT JOIN results r ON r.sha256 = i.sha256 AND r.version = ? WHERE i.position > ?" + where +
+                    " ORDER BY i.position LIMIT ?", (self.version, last, size)).fetchall()
+                if not batch:
+                    return
+                ds = Dataset.empty()
+                for position, source, sha, etype, error, name, blob in batch:
+                    last = position
+                    if etype is not None:
+                        ds.add_rows(error_rows(etype, error, sha, self.version), source)
+                    elif blob is not None:
+                        ds.add_rows(_renamed(_unpack(blob), name, source), source)
+                    else:
+                        ds.add_rows(error_rows(NOT_DONE, f"{source}: not extracted (the run stopped before it); "
+                                                         "run again", sha, self.version), source)
             yield ds
 
     def _tx(self):
@@ -128,15 +204,22 @@ class _Transaction:
         self.con.execute("BEGIN IMMEDIATE")
 
     def __exit__(self, exc_type, *_: Any) -> None:
-        self.con.execute("COMMIT" if exc_type is None else "ROLLBACK")
+        if exc_type is None:
+            self.con.execute("COMMIT")
+        elif self.con.in_transaction:  # SQLite has already rolled back after some errors (disk full)
+            try:
+                self.con.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass  # the error that got here is the one to report
 
 
 def inputs_pending(inputs: Iterable[Input], done: set[str]) -> list[Input]:
-    """One input per content hash not yet done (the first copy met), in input order."""
+    """One input per content hash not yet done (the first copy met), in input order; inputs with an
+    error of their own (unreadable) are not to do."""
     seen = set(done)
     out = []
     for x in inputs:
-        if x.sha256 is not None and x.sha256 not in seen:
+        if x.sha256 is not None and x.error_type is None and x.sha256 not in seen:
             seen.add(x.sha256)
             out.append(x)
     return out

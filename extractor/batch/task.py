@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any, Callable, Union
 
 from .. import __version__
-from ..api import extract
+from ..api import extract, load
 from ..dataset import error_rows, report_rows
 from ..errors import ExtractorError
 
@@ -20,15 +21,28 @@ def named(name: str, message: str) -> str:
 
 
 def extract_rows(source: Union[str, bytes], name: str) -> dict[str, Any]:
-    """The rows of one input (a path, or its bytes) for every table, or its error rows."""
+    """The rows of one input (a path, or its bytes) for every table, or its error rows.
+
+    The rows say what was read: ``read_sha256``, the hash of the bytes actually extracted (the file
+    may have changed since the run hashed it), or ``unread`` when the file could not be read at all."""
     try:
-        report = extract(source, name=name)
+        data, _ = load(source)
     except ExtractorError as exc:
-        return error_rows(type(exc).__name__, named(name, str(exc)), None, __version__)
+        rows = error_rows(type(exc).__name__, named(name, str(exc)), None, __version__)
+        rows["unread"] = True
+        return rows
+    sha = hashlib.sha256(data).hexdigest()
+    try:
+        report = extract(data, name=name)
+    except ExtractorError as exc:
+        rows = error_rows(type(exc).__name__, named(name, str(exc)), None, __version__)
     except Exception as exc:  # noqa: BLE001 - a bug of ours on one file must not stop the run
-        return error_rows(type(exc).__name__, f"{name}: internal error ({type(exc).__name__}: {exc})",
+        rows = error_rows(type(exc).__name__, f"{name}: internal error ({type(exc).__name__}: {exc})",
                           None, __version__)
-    return report_rows(report)
+    else:
+        rows = report_rows(report)
+    rows["read_sha256"] = sha
+    return rows
 
 
 def safe_call(task: Task, source: Union[str, bytes], name: str) -> dict[str, Any]:
