@@ -139,7 +139,7 @@ def _page(page) -> dict | None:
     if chars is None:
         return None
     objs: dict[str, list[dict]] = {"char": chars, "line": [], "rect": [], "curve": [], "glyph": []}
-    _classify([_path(obj, view) for obj in paths], objs)
+    _classify(_paths(paths, view), objs)
     width, height = view.size
     return {"chars": chars, "images": images, "objs": objs, "width": width, "height": height}
 
@@ -190,43 +190,66 @@ def _chars(page, view: _View) -> list[dict] | None:
         tp.close()
 
 
-def _path(handle, view: _View) -> list[dict]:
-    """A path object's subpaths as pdfplumber-like dicts (box, stroke, fill, and ``bez``: has
-    curve segments; ``n``: its number of points)."""
+def _paths(handles: list, view: _View) -> list[list[dict]]:
+    """Path objects' subpaths as pdfplumber-like dicts (box, stroke, fill, and ``bez``: has
+    curve segments; ``n``: its number of points), one list per path object."""
     import pypdfium2.raw as raw
     c = _api()
-    fill, stroke = ctypes.c_int(), ctypes.c_int()
-    c.draw_mode(handle, ctypes.byref(fill), ctypes.byref(stroke))
-    m = (ctypes.c_float * 6)()
-    c.obj_matrix(handle, ctypes.byref(m))
-    ma, mb, mc, md, me, mf = m
-    x, y = ctypes.c_float(), ctypes.c_float()
-    xp, yp = ctypes.byref(x), ctypes.byref(y)
+    draw_mode, obj_matrix, count_segments = c.draw_mode, c.obj_matrix, c.count_segments
     segment, point, segment_type = c.segment, c.point, c.segment_type
     moveto, bezierto = raw.FPDF_SEGMENT_MOVETO, raw.FPDF_SEGMENT_BEZIERTO
+    fill, stroke = ctypes.c_int(), ctypes.c_int()
+    fp, sp = ctypes.byref(fill), ctypes.byref(stroke)
+    m = (ctypes.c_float * 6)()  # FS_MATRIX: a, b, c, d, e, f
+    mp = ctypes.byref(m)
+    x, y = ctypes.c_float(), ctypes.c_float()
+    xp, yp = ctypes.byref(x), ctypes.byref(y)
     rot0, h = view.rot == 0, view.h
-    subpaths: list[list[tuple[float, float]]] = []
-    curved: list[bool] = []
-    for k in range(c.count_segments(handle)):
-        seg = segment(handle, k)
-        point(seg, xp, yp)
-        sx, sy = x.value, y.value
-        px, py = ma * sx + mc * sy + me, mb * sx + md * sy + mf
-        kind = segment_type(seg)
-        if kind == moveto or not subpaths:
-            subpaths.append([])
-            curved.append(False)
-        subpaths[-1].append((px, h - py) if rot0 else view.point(px, py))
-        curved[-1] = curved[-1] or kind == bezierto
-    out = []
     isfinite = math.isfinite
-    for pts, bez in zip(subpaths, curved):
-        if len(pts) < 2 or not all(isfinite(u) and isfinite(v) for u, v in pts):
-            continue
-        xs, ys = [p[0] for p in pts], [p[1] for p in pts]
-        out.append({"x0": min(xs), "x1": max(xs), "top": min(ys), "bottom": max(ys),
-                    "stroke": bool(stroke.value), "fill": bool(fill.value), "bez": bez, "n": len(pts)})
-    return out
+    shapes = []
+    for handle in handles:
+        # what a call that fails leaves behind: zeros, as in fresh buffers
+        fill.value = stroke.value = 0
+        m[0] = m[1] = m[2] = m[3] = m[4] = m[5] = 0.0
+        x.value = y.value = 0.0
+        draw_mode(handle, fp, sp)
+        obj_matrix(handle, mp)
+        ma, mb, mc, md, me, mf = m
+        subpaths: list[list] = []  # [xs, ys, curved]
+        xs: list[float] = []
+        ys: list[float] = []
+        for k in range(count_segments(handle)):
+            seg = segment(handle, k)
+            point(seg, xp, yp)
+            sx, sy = x.value, y.value
+            px, py = ma * sx + mc * sy + me, mb * sx + md * sy + mf
+            kind = segment_type(seg)
+            if kind == moveto or not subpaths:
+                xs, ys = [], []
+                subpaths.append([xs, ys, False])
+            if rot0:
+                xs.append(px)
+                ys.append(h - py)
+            else:
+                vx, vy = view.point(px, py)
+                xs.append(vx)
+                ys.append(vy)
+            if kind == bezierto:
+                subpaths[-1][2] = True
+        out = []
+        is_stroke, is_fill = bool(stroke.value), bool(fill.value)
+        for xs, ys, bez in subpaths:
+            if len(xs) < 2 or not (all(map(isfinite, xs)) and all(map(isfinite, ys))):
+                continue
+            out.append({"x0": min(xs), "x1": max(xs), "top": min(ys), "bottom": max(ys),
+                        "stroke": is_stroke, "fill": is_fill, "bez": bez, "n": len(xs)})
+        shapes.append(out)
+    return shapes
+
+
+def _path(handle, view: _View) -> list[dict]:
+    """One path object's subpaths (``_paths``)."""
+    return _paths([handle], view)[0]
 
 
 # Text drawn as curves ("转曲": WPS and print drivers export label text as glyph outlines, one
@@ -237,8 +260,8 @@ _GLYPH_MAX = 40.0  # a glyph is at most this big
 
 
 def _bounds(sp: list[dict]) -> tuple[float, float, float, float]:
-    return (min(d["x0"] for d in sp), min(d["top"] for d in sp), max(d["x1"] for d in sp),
-            max(d["bottom"] for d in sp))
+    return (min([d["x0"] for d in sp]), min([d["top"] for d in sp]), max([d["x1"] for d in sp]),
+            max([d["bottom"] for d in sp]))
 
 
 def _border_set(sp: list[dict], b: tuple[float, float, float, float]) -> bool:
@@ -307,4 +330,6 @@ def _classify(shapes: list[list[dict]], objs: dict) -> None:
             continue
         for d in sp:
             kind = "curve" if d["bez"] else "line" if d["n"] == 2 and d["stroke"] else "rect"
-            objs[kind].append({k: v for k, v in d.items() if k not in ("bez", "n")})
+            e = d.copy()
+            del e["bez"], e["n"]
+            objs[kind].append(e)

@@ -83,10 +83,16 @@ class Line:
     x0: float
     x1: float
     n_numeric: int
+    numeric: list[bool] = field(default_factory=list)  # per chunk: reads as a number (is_numeric_chunk)
 
     @property
     def text(self) -> str:
         return "".join(c["text"] for c in self.chars)
+
+
+def _numeric(ln: Line) -> list[bool]:
+    """Per chunk of the line: whether it reads as a number (kept by ``make_lines``)."""
+    return ln.numeric if len(ln.numeric) == len(ln.chunks) else [is_numeric_chunk(ck) for ck in ln.chunks]
 
 
 def make_lines(chars: list[dict]) -> list[Line]:
@@ -94,7 +100,8 @@ def make_lines(chars: list[dict]) -> list[Line]:
     for ln in group_lines(chars):
         ch = chunks(ln)
         x0, top, x1, bottom = bbox(ln)
-        out.append(Line(ln, ch, top, bottom, x0, x1, sum(1 for c in ch if is_numeric_chunk(c))))
+        numeric = [is_numeric_chunk(c) for c in ch]
+        out.append(Line(ln, ch, top, bottom, x0, x1, sum(numeric), numeric))
     return out
 
 
@@ -250,14 +257,23 @@ def _row_bounds(region, lines: list[Line], boxes: list[Box], segs: Segs, first_v
     return sorted(bounds + inferred), set(inferred)
 
 
-def _covered_v(segs: Segs, x: float, a: float, b: float) -> bool:
+def _near(segs: list[tuple[float, float, float]], pos: float) -> list[tuple[float, float]]:
+    """The extents of the rule segments lying within 2pt of ``pos``."""
+    return [(s0, s1) for sp, s0, s1 in segs if abs(sp - pos) <= 2]
+
+
+def _covered(spans: list[tuple[float, float]], a: float, b: float) -> bool:
+    """Whether rule segments (``_near``) cover at least half of a..b."""
     need = (b - a) * 0.5
-    return sum(max(0.0, min(b, s1) - max(a, s0)) for sx, s0, s1 in segs.v if abs(sx - x) <= 2) >= need
+    return sum(max(0.0, min(b, s1) - max(a, s0)) for s0, s1 in spans) >= need
+
+
+def _covered_v(segs: Segs, x: float, a: float, b: float) -> bool:
+    return _covered(_near(segs.v, x), a, b)
 
 
 def _covered_h(segs: Segs, y: float, a: float, b: float) -> bool:
-    need = (b - a) * 0.5
-    return sum(max(0.0, min(b, s1) - max(a, s0)) for sy, s0, s1 in segs.h if abs(sy - y) <= 2) >= need
+    return _covered(_near(segs.h, y), a, b)
 
 
 def build_table(region, chars: list[dict], segs: Segs, page_no: int, prev_bounds: list[float] | None,
@@ -305,16 +321,22 @@ def build_table(region, chars: list[dict], segs: Segs, page_no: int, prev_bounds
     head_open = False
     kinds: list[str] = []
     fully_ruled = not x_inf
+    blocks = text_blocks(boxes)  # the boxes do not change from here on
+    near_v = {x: _near(segs.v, x) for x in xs}
+    near_h = {y: _near(segs.h, y) for y in ys}
     for r in range(nr):
         row_chars = [ch for c in range(nc) for ch in slot_chars.get((r, c), [])]
         row_lines = make_lines(row_chars) if row_chars else []
-        is_data = any(is_numeric_chunk(ck) for ln in row_lines for ck in ln.chunks)
+        is_data = any(n for ln in row_lines for n in ln.numeric)
+        # the text chunks of the row (their centres' span) that a boundary can cut across
+        spans_x = [(_mid(ck[0]), _mid(ck[-1])) for ln in row_lines
+                   for ck, num in zip(ln.chunks, ln.numeric) if not num]
         kinds.append("data" if is_data else "head" if row_lines else "empty")
         if row_lines and not is_data:
             head_lines = (head_lines if head_open else []) + row_lines
             head_open = True
             header_groups = _claims(sorted(head_lines, key=lambda ln: ln.top), xs, x_inf, value_start)
-            spans = _header_spans(row_lines, boxes, segs, xs, x_inf, parent_spans)
+            spans = _header_spans(row_lines, boxes, segs, xs, x_inf, parent_spans, blocks)
             for i, j in spans:
                 for c in range(i, j):
                     union(r * nc + c, r * nc + c + 1)
@@ -324,14 +346,13 @@ def build_table(region, chars: list[dict], segs: Segs, page_no: int, prev_bounds
             head_open = False
         for c in range(nc - 1):
             x = xs[c + 1]
-            crossing = any(_mid(ck[0]) < x < _mid(ck[-1]) for ln in row_lines
-                           for ck in ln.chunks if not is_numeric_chunk(ck))
+            crossing = any(a < x < b for a, b in spans_x)
             if x in x_inf:
                 same = (is_data and c >= value_start and header_groups.get(c) is not None
                         and header_groups.get(c) == header_groups.get(c + 1))
                 if crossing or same:
                     union(r * nc + c, r * nc + c + 1)
-            elif not _covered_v(segs, x, ys[r], ys[r + 1]):
+            elif not _covered(near_v[x], ys[r], ys[r + 1]):
                 # a missing rule segment merges; in a table with inferred columns rules are
                 # missing by style, and only text that crosses the line merges
                 if crossing or fully_ruled:
@@ -341,7 +362,7 @@ def build_table(region, chars: list[dict], segs: Segs, page_no: int, prev_bounds
         if y in y_inf:
             continue
         for c in range(nc):
-            if xs[c] in ruled_x and xs[c + 1] in ruled_x and not _covered_h(segs, y, xs[c], xs[c + 1]):
+            if xs[c] in ruled_x and xs[c + 1] in ruled_x and not _covered(near_h[y], xs[c], xs[c + 1]):
                 union(r * nc + c, (r + 1) * nc + c)
     # in a header drawn without column rules, an empty slot under a header cell is that cell
     # (a rowspan): 自然人 and 总计 over the two header rows beside 法人或其他组织's subdivisions
@@ -354,7 +375,7 @@ def build_table(region, chars: list[dict], segs: Segs, page_no: int, prev_bounds
                         union(r * nc + c, (r - 1) * nc + c)
                         filled.add(find(r * nc + c))
     # a text block (a wrapped or group label) across inferred row boundaries is one cell
-    for blk in text_blocks(boxes):
+    for blk in blocks:
         rows = sorted({row_of((x.top + x.bottom) / 2) for x in blk})
         c = col_of(blk[0].x0 + 0.5)
         for r in range(rows[0], rows[-1]):
@@ -386,7 +407,8 @@ def build_table(region, chars: list[dict], segs: Segs, page_no: int, prev_bounds
 
 
 def _header_spans(row_lines: list[Line], boxes: list[Box], segs: Segs, xs: list[float],
-                  x_inf: set[float], parents: list[tuple[int, int]]) -> list[tuple[int, int]]:
+                  x_inf: set[float], parents: list[tuple[int, int]],
+                  blocks: list[list[Box]] | None = None) -> list[tuple[int, int]]:
     """Column ranges of spanning header cells over inferred columns.
 
     A header chunk with the text of another cell below it heads several columns; being centred over them, it spans the widest run of columns, free of other text
@@ -394,9 +416,9 @@ def _header_spans(row_lines: list[Line], boxes: list[Box], segs: Segs, xs: list[
     its centre (and within the rule under it, where one is drawn).
     """
     nc = len(xs) - 1
-    block = {id(b): i for i, blk in enumerate(text_blocks(boxes)) for b in blk}
+    block = {id(b): i for i, blk in enumerate(text_blocks(boxes) if blocks is None else blocks) for b in blk}
     block.update({id(b): -2 - i for i, b in enumerate(boxes) if b.numeric})
-    chunks_ = [ck for ln in row_lines for ck in ln.chunks if not is_numeric_chunk(ck)]
+    chunks_ = [ck for ln in row_lines for ck, num in zip(ln.chunks, _numeric(ln)) if not num]
     cols_of = [{min(max(bisect.bisect_right(xs, _mid(ch)) - 1, 0), nc - 1) for ch in ck} for ck in chunks_]
     out = []
     for k, ck in enumerate(chunks_):

@@ -4,6 +4,7 @@ text-layer usability. Pure functions on pdfplumber char dicts (x0, x1, top, bott
 
 from __future__ import annotations
 
+import operator
 import re
 import unicodedata
 
@@ -16,16 +17,19 @@ NUMERIC = re.compile(r"^(?:[+\-]?[0-9０-９][0-9０-９,，.．]*|[—–\-－/
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 
+def _radical_table() -> dict[int, str]:
+    table = {ord(k): v for k, v in _SUPPLEMENT.items()}
+    for a, b in ((0x2F00, 0x2FDF), (0xF900, 0xFAFF), (0x2F800, 0x2FA1F)):
+        table.update((cp, unicodedata.normalize("NFKC", chr(cp))) for cp in range(a, b + 1))
+    return table
+
+
+_RADICALS = _radical_table()
+
+
 def fix_radicals(text: str) -> str:
     """Replace Kangxi radicals / compatibility ideographs with the common ideographs."""
-    out = []
-    for ch in text:
-        cp = ord(ch)
-        if 0x2F00 <= cp <= 0x2FDF or 0xF900 <= cp <= 0xFAFF or 0x2F800 <= cp <= 0x2FA1F:
-            out.append(unicodedata.normalize("NFKC", ch))
-        else:
-            out.append(_SUPPLEMENT.get(ch, ch))
-    return "".join(out)
+    return text.translate(_RADICALS)
 
 
 def is_bad_char(text: str) -> bool:
@@ -36,33 +40,42 @@ def is_bad_char(text: str) -> bool:
     return 0xE000 <= cp <= 0xF8FF or cp >= 0xF0000 or cp == 0xFFFD or cp < 0x20
 
 
+_TOP_X0 = operator.itemgetter("top", "x0")
+_X0 = operator.itemgetter("x0")
+
+
 def group_lines(chars: list[dict]) -> list[list[dict]]:
     """Chars into visual lines (top to bottom), each sorted left to right."""
     lines: list[list[dict]] = []
-    spans: list[list[float]] = []  # [top, bottom] of each open line
-    for ch in sorted(chars, key=lambda c: (c["top"], c["x0"])):
+    spans: list[tuple[float, float]] = []  # (top, bottom) of each open line
+    for ch in sorted(chars, key=_TOP_X0):
         mid = (ch["top"] + ch["bottom"]) / 2
-        for i in range(len(lines) - 1, max(len(lines) - 4, -1), -1):
+        n = len(lines)
+        for i in range(n - 1, max(n - 4, -1), -1):
             top, bottom = spans[i]
             if top <= mid <= bottom:
                 lines[i].append(ch)
                 break
         else:
             lines.append([ch])
-            spans.append([ch["top"], ch["bottom"]])
+            spans.append((ch["top"], ch["bottom"]))
     for line in lines:
-        line.sort(key=lambda c: c["x0"])
+        line.sort(key=_X0)
     return lines
 
 
 def chunks(line: list[dict], factor: float = 0.35) -> list[list[dict]]:
     """Split a line where the gap between chars exceeds ``factor`` x the font size."""
     out: list[list[dict]] = []
+    cur: list[dict] = []
+    right = 0.0
     for ch in line:
-        if out and ch["x0"] - out[-1][-1]["x1"] <= factor * max(ch["size"], 1.0):
-            out[-1].append(ch)
+        if cur and ch["x0"] - right <= factor * max(ch["size"], 1.0):
+            cur.append(ch)
         else:
-            out.append([ch])
+            cur = [ch]
+            out.append(cur)
+        right = ch["x1"]
     return out
 
 
@@ -89,7 +102,7 @@ def text_of(chars: list[dict]) -> str:
 
 
 def is_numeric_chunk(chunk: list[dict]) -> bool:
-    return bool(NUMERIC.match("".join(c["text"] for c in chunk).strip())) \
+    return bool(NUMERIC.match("".join([c["text"] for c in chunk]).strip())) \
         and not any(c.get("in_word") for c in chunk)
 
 
@@ -121,5 +134,5 @@ def mark_stacked_words(chars: list[dict]) -> None:
 
 
 def bbox(chars: list[dict]) -> tuple[float, float, float, float]:
-    return (min(c["x0"] for c in chars), min(c["top"] for c in chars),
-            max(c["x1"] for c in chars), max(c["bottom"] for c in chars))
+    return (min([c["x0"] for c in chars]), min([c["top"] for c in chars]),
+            max([c["x1"] for c in chars]), max([c["bottom"] for c in chars]))
