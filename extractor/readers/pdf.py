@@ -22,15 +22,17 @@ from ..model import Block, Document, Paragraph, Provenance
 from ..schema import TEMPLATES
 from . import pdf_pdfium
 from .pdf_tables import build_table, find_regions, make_lines, rulings
-from .pdf_text import bbox, fix_radicals, is_bad_char, mark_stacked_words, text_of
+from .pdf_text import bbox, fix_radicals, group_lines, is_bad_char, mark_stacked_words, text_of
 
 _MARKERS = tuple({unicodedata.normalize("NFKC", m).replace(" ", "")
                   for t in TEMPLATES.values() for spec in t.tables for m in spec.markers})
 _QUIET = ("pdfminer", "pdfplumber", "PIL")
 # What a Chinese report's text layer plausibly holds; Latin-1 junk and controls mean a font
 # decoded without a Unicode map.
-_PLAUSIBLE = re.compile(r"[\u0020-\u007e\u00b7\u00d7\u2010-\u206f\u2160-\u216f\u2460-\u24ff\u2e80-\u2fdf"
-                        r"\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef\u25a0-\u25ff]")
+_PLAUSIBLE_SET = (r"\u0020-\u007e\u00b7\u00d7\u2010-\u206f\u2160-\u216f\u2460-\u24ff\u2e80-\u2fdf"
+                  r"\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef\u25a0-\u25ff")
+_PLAUSIBLE = re.compile(f"[{_PLAUSIBLE_SET}]")
+_IMPLAUSIBLE = re.compile(f"[^{_PLAUSIBLE_SET}]")
 
 
 class PdfOpenError(InputError):
@@ -85,7 +87,13 @@ def _number_rows(chars: list[dict]) -> bool:
 
 
 def _usable(chars: list[dict], img_area_ratio: float) -> bool:
-    bad = sum(1 for c in chars if is_bad_char(c["text"]) or not _PLAUSIBLE.match(c["text"][:1]))
+    texts = [c["text"] for c in chars]
+    joined = "".join(texts)
+    if len(joined) == len(texts) and "" not in texts:
+        # one character each (pdfium's chars): an unmappable one (is_bad_char) is never plausible
+        bad = len(_IMPLAUSIBLE.findall(joined))
+    else:
+        bad = sum(1 for t in texts if is_bad_char(t) or not _PLAUSIBLE.match(t[:1]))
     good = len(chars) - bad
     return not (bad > 0.15 * max(len(chars), 1) or (good < 40 and img_area_ratio > 0.3))
 
@@ -132,7 +140,7 @@ def page_entry(no: int, chars: list[dict], objs: dict, width: float, height: flo
     text), ruling objects (``line``/``rect``/``curve`` dicts), its size, whether its text is usable.
     The OFD reader makes its pages with this too."""
     mark_stacked_words(chars)
-    text = unicodedata.normalize("NFKC", fix_radicals("".join(c["text"] for c in chars)))
+    text = unicodedata.normalize("NFKC", fix_radicals("".join([c["text"] for c in chars])))
     return dict(no=no, objs=objs, chars=chars if usable else [], usable=usable,
                 width=width, height=height, marker=usable and any(m in text for m in _MARKERS))
 
@@ -203,28 +211,29 @@ def _layout(page, name: str, no: int) -> dict:
 def _paragraphs(chars: list[dict], page_no: int, raw_log: list[dict]) -> list[tuple[float, Paragraph]]:
     """Lines into paragraphs: a line joins the previous one when it is the same size, close
     below it, and the previous line ran to the right margin (wrapped text)."""
-    lines = make_lines(chars)
+    lines = group_lines(chars)
     if not lines:
         return []
-    right = max(ln.x1 for ln in lines)
-    groups: list[list] = []
-    for ln in lines:
-        size = max(c["size"] for c in ln.chars)
+    boxes = [bbox(ln) for ln in lines]  # x0, top, x1, bottom
+    sizes = [max([c["size"] for c in ln]) for ln in lines]
+    right = max(b[2] for b in boxes)
+    groups: list[list[int]] = []
+    for i, size in enumerate(sizes):
         if groups:
             prev = groups[-1][-1]
-            psize = max(c["size"] for c in prev.chars)
-            if abs(psize - size) < 0.6 and ln.top - prev.bottom < 1.2 * size and prev.x1 >= right - 1.6 * size:
-                groups[-1].append(ln)
+            if abs(sizes[prev] - size) < 0.6 and boxes[i][1] - boxes[prev][3] < 1.2 * size \
+                    and boxes[prev][2] >= right - 1.6 * size:
+                groups[-1].append(i)
                 continue
-        groups.append([ln])
+        groups.append([i])
     out = []
     for g in groups:
-        gchars = [c for ln in g for c in ln.chars]
-        raw = "".join(text_of(ln.chars) for ln in g)
+        gchars = [c for i in g for c in lines[i]]
+        raw = "".join(text_of(lines[i]) for i in g)
         text = fix_radicals(raw)
         x0, top, x1, bottom = bbox(gchars)
         box = (round(x0, 2), round(top, 2), round(x1, 2), round(bottom, 2))
         if raw != text:
             raw_log.append({"page": page_no, "bbox": box, "raw": raw, "text": text})
-        out.append((g[0].top, Paragraph(text, Provenance(page=page_no, bbox=box, source="pdf"))))
+        out.append((boxes[g[0]][1], Paragraph(text, Provenance(page=page_no, bbox=box, source="pdf"))))
     return out

@@ -162,7 +162,7 @@ def _chars(page, view: _View) -> list[dict] | None:
             code = unicode(t, i)
             # a glyph its font cannot map to Unicode reads as U+FFFD (judged unusable later)
             ch = "\ufffd" if code >= 0x110000 or map_error(t, i) == 1 else chr(code)
-            if not ch.strip() or generated(t, i):
+            if ch.isspace() or generated(t, i):
                 continue
             matrix(t, i, mp)
             if rot0:  # view.vector and view.point written out for an unrotated page
@@ -173,7 +173,9 @@ def _chars(page, view: _View) -> list[dict] | None:
                 origin(t, i, ox, oy)
                 loose_box(t, i, bp)
                 x0, bottom = org[0], h - org[1]
-                right = max(box[0], box[2])
+                left, right = box[0], box[2]
+                if not right > left:  # max(left, right), NaN and -0.0 included
+                    right = left
             else:
                 (dx, dy), (ux, uy) = view.vector(m[0], m[1]), view.vector(m[2], m[3])
                 if dx <= 0 or uy >= 0 or abs(dy) > 1e-3 * dx or abs(ux) > 1e-3 * -uy:
