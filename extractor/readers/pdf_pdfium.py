@@ -22,10 +22,6 @@ from typing import Any
 _C: Any = None  # the pdfium functions of the loops below, without argument checks (``_api``)
 
 
-class _Handle(ctypes.Structure):
-    """An opaque pdfium handle (returned by pointer, passed back as is)."""
-
-
 def _api() -> Any:
     global _C
     if _C is None:
@@ -36,7 +32,6 @@ def _api() -> Any:
         def bare(fn, restype):
             return ctypes.CFUNCTYPE(restype)(ctypes.cast(fn, ctypes.c_void_p).value)
 
-        ptr = ctypes.POINTER(_Handle)
         _C = types.SimpleNamespace(
             unicode=bare(raw.FPDFText_GetUnicode, ctypes.c_uint),
             map_error=bare(raw.FPDFText_HasUnicodeMapError, ctypes.c_int),
@@ -47,12 +42,13 @@ def _api() -> Any:
             loose_box=bare(raw.FPDFText_GetLooseCharBox, ctypes.c_int),
             count_chars=bare(raw.FPDFText_CountChars, ctypes.c_int),
             count_objects=bare(raw.FPDFPage_CountObjects, ctypes.c_int),
-            get_object=bare(raw.FPDFPage_GetObject, ptr),
+            # handles keep pypdfium2's pointer types: its typed functions take them too
+            get_object=bare(raw.FPDFPage_GetObject, raw.FPDFPage_GetObject.restype),
             obj_type=bare(raw.FPDFPageObj_GetType, ctypes.c_int),
             obj_matrix=bare(raw.FPDFPageObj_GetMatrix, ctypes.c_int),
             draw_mode=bare(raw.FPDFPath_GetDrawMode, ctypes.c_int),
             count_segments=bare(raw.FPDFPath_CountSegments, ctypes.c_int),
-            segment=bare(raw.FPDFPath_GetPathSegment, ptr),
+            segment=bare(raw.FPDFPath_GetPathSegment, raw.FPDFPath_GetPathSegment.restype),
             point=bare(raw.FPDFPathSegment_GetPoint, ctypes.c_int),
             segment_type=bare(raw.FPDFPathSegment_GetType, ctypes.c_int),
         )
