@@ -49,16 +49,27 @@ def group_lines(chars: list[dict]) -> list[list[dict]]:
     lines: list[list[dict]] = []
     spans: list[tuple[float, float]] = []  # (top, bottom) of each open line
     for ch in sorted(chars, key=_TOP_X0):
-        mid = (ch["top"] + ch["bottom"]) / 2
+        top, bottom = ch["top"], ch["bottom"]
+        mid = (top + bottom) / 2
+        # the char joins the latest of the last three lines whose span holds its middle
         n = len(lines)
-        for i in range(n - 1, max(n - 4, -1), -1):
-            top, bottom = spans[i]
-            if top <= mid <= bottom:
-                lines[i].append(ch)
-                break
-        else:
-            lines.append([ch])
-            spans.append((ch["top"], ch["bottom"]))
+        if n:
+            a, b = spans[-1]
+            if a <= mid <= b:
+                lines[-1].append(ch)
+                continue
+            if n > 1:
+                a, b = spans[-2]
+                if a <= mid <= b:
+                    lines[-2].append(ch)
+                    continue
+                if n > 2:
+                    a, b = spans[-3]
+                    if a <= mid <= b:
+                        lines[-3].append(ch)
+                        continue
+        lines.append([ch])
+        spans.append((top, bottom))
     for line in lines:
         line.sort(key=_X0)
     return lines
@@ -98,6 +109,8 @@ def join_chars(chars: list[dict]) -> str:
 
 def text_of(chars: list[dict]) -> str:
     """Multi-line text of a set of chars, lines joined by '\\n'."""
+    if len(chars) < 2:  # one line of at most one char
+        return chars[0]["text"].strip() if chars else ""
     return "\n".join(join_chars(line) for line in group_lines(chars)).strip()
 
 
