@@ -81,7 +81,8 @@ def chunks(line: list[dict], factor: float = 0.35) -> list[list[dict]]:
     cur: list[dict] = []
     right = 0.0
     for ch in line:
-        if cur and ch["x0"] - right <= factor * max(ch["size"], 1.0):
+        size = ch["size"]
+        if cur and ch["x0"] - right <= factor * (1.0 if 1.0 > size else size):  # max(size, 1.0)
             cur.append(ch)
         else:
             cur = [ch]
@@ -97,7 +98,8 @@ def join_chars(chars: list[dict]) -> str:
     prev = None
     for ch in chars:
         t = ch["text"]
-        if prev is not None and ch["x0"] - prev["x1"] > 0.5 * max(ch["size"], 1.0):
+        size = ch["size"]
+        if prev is not None and ch["x0"] - prev["x1"] > 0.5 * (1.0 if 1.0 > size else size):  # max(size, 1.0)
             a, b = prev["text"][-1:], t[:1]
             joinable = (a.isdigit() or a in ".,") and (b.isdigit() or b in ".,")
             if not joinable and not _CJK.match(a) and not _CJK.match(b) and a.isalnum() and b.isalnum():
@@ -115,6 +117,9 @@ def text_of(chars: list[dict]) -> str:
 
 
 def is_numeric_chunk(chunk: list[dict]) -> bool:
+    if len(chunk) == 1:
+        c = chunk[0]
+        return bool(NUMERIC.match(c["text"].strip())) and not c.get("in_word")
     return bool(NUMERIC.match("".join([c["text"] for c in chunk]).strip())) \
         and not any(c.get("in_word") for c in chunk)
 
@@ -146,6 +151,9 @@ def mark_stacked_words(chars: list[dict]) -> None:
             c["in_word"] = True
 
 
+_GET_X0, _GET_TOP, _GET_X1, _GET_BOTTOM = (operator.itemgetter(k) for k in ("x0", "top", "x1", "bottom"))
+
+
 def bbox(chars: list[dict]) -> tuple[float, float, float, float]:
-    return (min([c["x0"] for c in chars]), min([c["top"] for c in chars]),
-            max([c["x1"] for c in chars]), max([c["bottom"] for c in chars]))
+    return (min(map(_GET_X0, chars)), min(map(_GET_TOP, chars)),
+            max(map(_GET_X1, chars)), max(map(_GET_BOTTOM, chars)))
