@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..corrections import Corrections
+from ..csvsafe import safe_frame  # CSV text cells never run as formulas
 from ..mapping.agency import AgencyTable
 from ..panel import build_panel, carry_chain, chain_warnings
 
@@ -32,7 +33,7 @@ def panel_to_terminal(files: list[Path], corrections: Corrections | None = None,
         print(f"error: {row.message}", file=sys.stderr)
     panel = ds.panel()
     chain = carry_chain(panel)
-    sys.stdout.write(panel.to_csv(index=False))
+    sys.stdout.write(safe_frame(panel).to_csv(index=False))
     _report(panel, chain)
     return 0 if len(panel) else 1
 
@@ -45,8 +46,8 @@ def panel_to_dir(out: Path) -> int:
     chain = carry_chain(panel)
     panel.attrs = {}  # parquet metadata need not carry the attrs; the dictionary is written beside it
     panel.to_parquet(out / "panel.parquet", index=False)
-    panel.to_csv(out / "panel.csv", index=False)
-    chain.to_csv(out / "carry_chain.csv", index=False)
+    safe_frame(panel).to_csv(out / "panel.csv", index=False)
+    safe_frame(chain).to_csv(out / "carry_chain.csv", index=False)
     from ..panel import panel_dictionary
 
     panel_dictionary().to_csv(out / "panel_columns.csv", index=False)

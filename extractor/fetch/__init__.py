@@ -15,10 +15,13 @@ from typing import Any, Callable, Iterable
 import httpx
 
 from ..errors import InputError
+from ..names import display_name
+from ..outlock import FolderLock
 from .client import Client, user_agent
 from .manifest import MANIFEST_NAME, read_manifest
 from .reports import choose_reports, report_files
-from .run import Crawl, FetchResult, FetchRun, _Job, clean_partials, run_sync
+from .run import (MAX_LINKS_PER_PAGE, MAX_PAGE_BYTES, Crawl, CrawlStopped, FetchResult, FetchRun, _Job,
+                  clean_partials, run_sync)
 from .sources import is_url, normalise_sources, read_url_list
 
 __all__ = ["fetch", "FetchRun", "FetchResult", "is_url", "read_url_list", "report_files", "choose_reports",
@@ -44,46 +47,74 @@ def fetch(
     progress: bool = False,
     transport: httpx.AsyncBaseTransport | None = None,
     on_progress: Callable[[int, int, str], None] | None = None,
+    deadline: float = 300.0,
+    max_page_bytes: int = MAX_PAGE_BYTES,
+    max_links: int = MAX_LINKS_PER_PAGE,
+    allow_private: bool = False,
 ) -> FetchRun:
     """Download ``sources`` (URLs, url-list files, or dicts with a ``url`` plus metadata) into ``out_dir``.
 
     Every URL ends as a manifest row, fetched or with its error; URLs fetched by an earlier run are
-    skipped unless ``refresh``. With ``discover`` the sources are 年报 listing pages.
+    skipped unless ``refresh``. With ``discover`` the sources are 年报 listing pages (at most
+    ``max_pages`` of them per source). ``timeout`` bounds each wait for a connection or data,
+    ``deadline`` a whole request; a page over ``max_page_bytes`` is not analysed; at most ``max_links``
+    report links are followed from one page. Redirects and links from a public site to a private,
+    loopback or link-local address are refused unless ``allow_private``. ``out_dir`` is locked for the
+    run: a second run on it raises an ``InputError`` naming the first.
     """
     rows = normalise_sources(sources)
     if not rows:
         raise InputError("no URLs to fetch")
-    if per_host < 1 or concurrency < 1 or retries < 0 or max_bytes < 1 or max_pages < 1:
-        raise InputError("concurrency, per_host, max_bytes and max_pages must be positive, retries >= 0")
+    if (per_host < 1 or concurrency < 1 or retries < 0 or max_bytes < 1 or max_pages < 1 or max_links < 1
+            or max_page_bytes < 1 or not deadline > 0 or not timeout > 0):
+        raise InputError("concurrency, per_host, max_bytes, max_pages, max_links, max_page_bytes, timeout and "
+                         "deadline must be positive, retries >= 0")
     out = Path(out_dir)
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise InputError(f"{out}: cannot create the output directory ({exc.strerror})") from None
-    clean_partials(out)
-
-    async def main() -> FetchRun:
-        client = Client(out, per_host=per_host, delay=delay, timeout=timeout, retries=retries, backoff=backoff,
-                        max_retry_after=max_retry_after, max_bytes=max_bytes, respect_robots=respect_robots,
-                        transport=transport)
-        bar = _ProgressBar() if progress else None
-        callback = on_progress or (bar.update if bar else None)
-        crawl = Crawl(out, client, concurrency=concurrency, refresh=refresh, max_pages=max_pages,
-                      on_progress=callback)
-        for row in rows:
-            url = row.pop("url")
-            crawl.add(_Job(url, "listing" if discover else "page", None, url, row))
+        raise InputError(f"{display_name(out)}: cannot create the output directory ({exc.strerror})") from None
+    with FolderLock(out, "--out"):
+        clean_partials(out)  # only now: another run's downloads in progress are not ours to remove
         try:
-            if bar:
-                with bar:
-                    await crawl.run()
-            else:
-                await crawl.run()
-        finally:
-            await client.aclose()
-        return FetchRun(out, crawl.manifest.path, crawl.results)
+            return run_sync(lambda: _crawl(rows, out, concurrency=concurrency, per_host=per_host, delay=delay,
+                                           timeout=timeout, retries=retries, backoff=backoff,
+                                           max_retry_after=max_retry_after, max_bytes=max_bytes,
+                                           respect_robots=respect_robots, refresh=refresh, discover=discover,
+                                           max_pages=max_pages, progress=progress, transport=transport,
+                                           on_progress=on_progress, deadline=deadline,
+                                           max_page_bytes=max_page_bytes, max_links=max_links,
+                                           allow_private=allow_private))
+        except (CrawlStopped, OSError) as exc:
+            raise InputError(f"{display_name(out / MANIFEST_NAME)}: cannot write the manifest ({exc}); the rows "
+                             "written before are kept: free space and rerun to resume") from None
 
-    return run_sync(main)
+
+async def _crawl(rows: list[dict[str, Any]], out: Path, *, concurrency: int, per_host: int, delay: float,
+                 timeout: float, retries: int, backoff: float, max_retry_after: float, max_bytes: int,
+                 respect_robots: bool, refresh: bool, discover: bool, max_pages: int, progress: bool,
+                 transport: httpx.AsyncBaseTransport | None, on_progress: Callable[[int, int, str], None] | None,
+                 deadline: float, max_page_bytes: int, max_links: int, allow_private: bool) -> FetchRun:
+    """The crawl itself, in the event loop ``run_sync`` gives it."""
+    client = Client(out, per_host=per_host, delay=delay, timeout=timeout, retries=retries, backoff=backoff,
+                    max_retry_after=max_retry_after, max_bytes=max_bytes, respect_robots=respect_robots,
+                    transport=transport, deadline=deadline, allow_private=allow_private)
+    bar = _ProgressBar() if progress else None
+    callback = on_progress or (bar.update if bar else None)
+    crawl = Crawl(out, client, concurrency=concurrency, refresh=refresh, max_pages=max_pages,
+                  on_progress=callback, max_links=max_links, max_page_bytes=max_page_bytes)
+    for row in rows:
+        url = row.pop("url")
+        crawl.add(_Job(url, "listing" if discover else "page", None, url, row))
+    try:
+        if bar:
+            with bar:
+                await crawl.run()
+        else:
+            await crawl.run()
+    finally:
+        await client.aclose()
+    return FetchRun(out, crawl.manifest.path, crawl.results, crawl.notes)
 
 
 class _ProgressBar:

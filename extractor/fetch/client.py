@@ -1,11 +1,14 @@
-"""Polite HTTP on httpx: per-host gates, retries with backoff and jitter, Retry-After, size cap, robots."""
+"""Polite HTTP on httpx: per-host gates, retries with backoff and jitter, Retry-After, size cap, robots,
+a total deadline per request, and no move from a public site to a private address."""
 
 from __future__ import annotations
 
 import asyncio
 import email.utils
+import ipaddress
 import random
 import re
+import socket
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,11 +16,12 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
+from ..readers.detect import detect_format
 from .robots import RobotsCache
 from .storage import PartialFile, extension_for, filename_from_url, sanitize_filename
 
 REDIRECT_CODES = (301, 302, 303, 307, 308)
-MAX_REDIRECTS = 10
+MAX_REDIRECTS = 10  # HTTP redirects of one request; also meta-refresh / JavaScript redirect pages in a row
 
 
 def user_agent() -> str:
@@ -138,6 +142,52 @@ def _charset(content_type: str | None) -> str | None:
     return m.group(1).lower() if m else None
 
 
+def _is_public(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_global and not ip.is_multicast
+
+
+class AddressPolicy:
+    """Refuses a move from a public site to a private, loopback or link-local address (a redirect or a
+    link to http://169.254.169.254/ or an intranet host), unless ``allow_private``. A crawl that starts
+    on a private or loopback host (an intranet mirror, a test server) may go anywhere.
+
+    Host names are resolved (once per host) and judged by every address they resolve to."""
+
+    def __init__(self, allow_private: bool = False) -> None:
+        self.allow_private = allow_private
+        self._public: dict[str, bool | None] = {}
+
+    async def is_public(self, host: str) -> bool | None:
+        """True/False for a public/non-public host; None when it cannot be resolved."""
+        host = host.strip("[]").lower()
+        try:
+            return _is_public(ipaddress.ip_address(host.split("%")[0]))
+        except ValueError:
+            pass
+        if host not in self._public:
+            try:
+                infos = await asyncio.get_running_loop().getaddrinfo(host, None, type=socket.SOCK_STREAM)
+                addrs = {ipaddress.ip_address(str(i[4][0]).split("%")[0]) for i in infos}
+                self._public[host] = all(_is_public(a) for a in addrs) if addrs else None
+            except (OSError, ValueError, UnicodeError):
+                self._public[host] = None  # unresolvable: the request fails on its own
+        return self._public[host]
+
+    async def refusal(self, url: str, origin: str | None) -> str | None:
+        """Why ``url`` may not be fetched in a crawl that started at ``origin`` (None: it may)."""
+        if self.allow_private or not origin:
+            return None
+        host, start = urlsplit(url).hostname or "", urlsplit(origin).hostname or ""
+        if not host or host == start or not await self.is_public(start):
+            return None
+        if await self.is_public(host) is False:
+            return (f"{host} is a private, loopback or link-local address, reached from the public site {start}; "
+                    "not followed (--allow-private to follow)")
+        return None
+
+
 class Client:
     """Downloads URLs into a directory, politely; one instance per run."""
 
@@ -154,11 +204,15 @@ class Client:
         max_bytes: int = 100_000_000,
         respect_robots: bool = True,
         transport: httpx.AsyncBaseTransport | None = None,
+        deadline: float = 300.0,
+        allow_private: bool = False,
     ) -> None:
         self.out_dir = out_dir
         self.per_host, self.delay = per_host, delay
         self.retries, self.backoff, self.max_retry_after = retries, backoff, max_retry_after
         self.max_bytes = max_bytes
+        self.timeout, self.deadline = timeout, deadline
+        self.policy = AddressPolicy(allow_private)
         self.ua = user_agent()
         self.http = httpx.AsyncClient(
             timeout=httpx.Timeout(timeout),
@@ -179,13 +233,16 @@ class Client:
     async def aclose(self) -> None:
         await self.http.aclose()
 
-    async def download(self, url: str) -> Download:
-        """Fetch ``url`` (following redirects, retrying transient failures) into the output directory."""
+    async def download(self, url: str, *, origin: str | None = None, max_html: int | None = None) -> Download:
+        """Fetch ``url`` (following redirects, retrying transient failures) into the output directory.
+
+        ``origin`` is where the crawl started (the address policy); an HTML answer larger than
+        ``max_html`` bytes is cut off (a page to analyse, not a document to keep)."""
         result = Download(url=url)
         for attempt in range(self.retries + 1):
             result.attempts = attempt + 1
             try:
-                await self._attempt(url, result)
+                await self._attempt(url, result, origin, max_html)
                 result.reason = result.error = None
                 return result
             except _Fail as exc:
@@ -204,20 +261,26 @@ class Client:
                 await asyncio.sleep(wait)
         return result  # pragma: no cover
 
-    async def _attempt(self, url: str, result: Download) -> None:
+    async def _attempt(self, url: str, result: Download, origin: str | None, max_html: int | None) -> None:
         current = url
         result.redirects = []
         for _hop in range(MAX_REDIRECTS + 1):
             parts = urlsplit(current)
             if parts.scheme not in ("http", "https") or not parts.netloc:
                 raise _Fail("bad_scheme", f"not an http(s) URL: {current[:200]}")
+            refusal = await self.policy.refusal(current, origin or url)
+            if refusal:
+                raise _Fail("private_address", refusal)
             if not await self.robots.allowed(current):
                 raise _Fail("robots", f"robots.txt disallows {current[:200]}")
             gate = self.gate(current)
             await self.robots.apply_crawl_delay(current, gate)
             await gate.enter()
-            try:
-                location = await self._one_request(current, result)
+            try:  # the whole request, body included, within the deadline: a trickling server is cut off
+                location = await asyncio.wait_for(self._one_request(current, result, max_html), self.deadline)
+            except asyncio.TimeoutError:
+                raise _Fail("deadline", f"no complete answer within the {self.deadline:g}-second deadline "
+                                        "(--deadline)") from None
             finally:
                 gate.leave()
             if location is None:
@@ -226,7 +289,7 @@ class Client:
             current = location
         raise _Fail("redirect_loop", f"more than {MAX_REDIRECTS} redirects")
 
-    async def _one_request(self, url: str, result: Download) -> str | None:
+    async def _one_request(self, url: str, result: Download, max_html: int | None = None) -> str | None:
         """One GET; returns the next URL on a redirect, None when the body is stored."""
         try:
             async with self.http.stream("GET", url) as resp:
@@ -251,15 +314,28 @@ class Client:
                 result.filename = content_disposition_name(resp.headers.get("content-disposition")) or filename_from_url(
                     str(resp.url)
                 )
-                part = PartialFile(self.out_dir)
+                try:
+                    part = PartialFile(self.out_dir)
+                except OSError as exc:
+                    raise _Fail("storage_error", f"cannot save the download ({exc})", status) from None
+                html_cap = max_html
                 try:
                     async for chunk in resp.aiter_bytes():
                         part.write(chunk)
                         if part.size > self.max_bytes:
                             raise _Fail("too_large", f"body exceeds the {self.max_bytes}-byte cap", status)
+                        if html_cap is not None and part.size > html_cap:
+                            if detect_format(part.head) != "html":
+                                html_cap = None  # a document, not a page: only --max-size applies
+                                continue
+                            raise _Fail("too_large", f"HTML page exceeds the {max_html}-byte cap for pages "
+                                                     "(--max-page-size)", status)
                     ext = extension_for(part.head, result.filename or "", result.content_type)
                     result.sha256, result.path = part.commit(ext)
                     result.size = part.size
+                except OSError as exc:  # disk full, the folder removed: this URL fails, the crawl goes on
+                    part.discard()
+                    raise _Fail("storage_error", f"cannot save the download ({exc})", status) from None
                 except BaseException:
                     part.discard()
                     raise
@@ -275,18 +351,22 @@ class Client:
             raise _Fail("bad_url", f"{type(exc).__name__}: {str(exc)[:200]}") from None
 
     async def get_small(self, url: str, limit: int = 512_000) -> tuple[int | None, bytes]:
-        """A single GET kept in memory (robots.txt): (status, body); (None, b'') on a network error."""
+        """A single GET kept in memory (robots.txt): (status, body); (None, b'') on a network error or
+        when it takes longer than ``--timeout`` in all (a slow robots.txt must not hold its host)."""
         gate = self.gate(url)
         await gate.enter()
         try:
-            async with self.http.stream("GET", url) as resp:
-                body = b""
-                async for chunk in resp.aiter_bytes():
-                    body += chunk
-                    if len(body) > limit:
-                        break
-                return resp.status_code, body[:limit]
-        except httpx.HTTPError:
+            return await asyncio.wait_for(self._get_small(url, limit), min(self.timeout, self.deadline))
+        except (httpx.HTTPError, asyncio.TimeoutError):
             return None, b""
         finally:
             gate.leave()
+
+    async def _get_small(self, url: str, limit: int) -> tuple[int | None, bytes]:
+        async with self.http.stream("GET", url) as resp:
+            body = bytearray()
+            async for chunk in resp.aiter_bytes():
+                body += chunk
+                if len(body) > limit:
+                    break
+            return resp.status_code, bytes(body[:limit])

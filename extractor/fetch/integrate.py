@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import atexit
+import shutil
 import sys
 import tempfile
 from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
+from ..names import display_name
 from .sources import is_url, read_url_list
 
 
@@ -26,7 +29,8 @@ def url_list_rows(path: str) -> list[dict[str, Any]] | None:
 def fetch_inputs(paths: list[str], out: Path | None, **options: Any) -> list[str]:
     """Replace URLs and URL lists in ``paths`` by the downloaded files that hold the reports.
 
-    Files go to ``<out>/raw/`` (or a temporary folder without ``--out``); other paths pass through.
+    Files go to ``<out>/raw/`` (or a temporary folder without ``--out``, removed when the process
+    exits); other paths pass through.
     """
     sources: list[dict[str, Any]] = []
     local: list[str] = []
@@ -40,18 +44,24 @@ def fetch_inputs(paths: list[str], out: Path | None, **options: Any) -> list[str
         return list(paths)
     from . import choose_reports, fetch
 
-    raw = out / "raw" if out is not None else Path(tempfile.mkdtemp(prefix="extract-fetch-"))
+    if out is not None:
+        raw = out / "raw"
+    else:  # the downloads are read by this process only: gone when it exits, however the extraction ends
+        raw = Path(tempfile.mkdtemp(prefix="extract-fetch-"))
+        atexit.register(shutil.rmtree, raw, ignore_errors=True)
     options.setdefault("progress", sys.stderr.isatty())
     run = fetch(sources, raw, **options)
     s = run.summary()
     print(f"fetched {s['fetched'] + s['images_only']}, skipped {s['skipped']} (done before), failed "
           f"{sum(s['failed'].values())} into {raw}/", file=sys.stderr)
+    for note in run.notes:
+        print(f"note: {display_name(note)}", file=sys.stderr)
     for r in run.failed:
-        print(f"failed: {r.row['url']}: {r.row['error']}", file=sys.stderr)
+        print(f"failed: {display_name(r.row['url'])}: {display_name(r.row['error'] or '')}", file=sys.stderr)
     found = []
     for entry in choose_reports(run):
         if entry["path"] is None:
-            print(f"no readable report file: {entry['url']} ({entry['reason']})", file=sys.stderr)
+            print(f"no readable report file: {display_name(entry['url'])} ({entry['reason']})", file=sys.stderr)
         else:
             found.append(str(entry["path"]))
     return local + list(dict.fromkeys(found))

@@ -7,6 +7,7 @@ from typing import Any, Callable
 
 from ..errors import ExtractorError
 from ..readers.detect import detect_format
+from .client import MAX_REDIRECTS
 from .manifest import MANIFEST_NAME, OK_STATUSES, latest_rows, read_manifest
 
 READABLE = ("docx", "pdf", "doc", "html", "text")  # preference among attachments, best first
@@ -46,7 +47,7 @@ def choose_reports(run_or_out_dir: Any, *, check: Callable[[Path, str], bool] = 
     entries = []
     for root in roots:
         page = root
-        for _ in range(5):  # follow meta-refresh / JavaScript redirect shells
+        for _ in range(MAX_REDIRECTS + 1):  # follow meta-refresh / JavaScript redirect shells, as the crawl did
             target = (page.get("page") or {}).get("redirect_to")
             if not target or target not in rows:
                 break

@@ -102,6 +102,13 @@ class PartialFile:
         return digest, name
 
     def discard(self) -> None:
-        if not self._fh.closed:
-            self._fh.close()
-        self.tmp_path.unlink(missing_ok=True)
+        """Drop the partial file; never raises (it runs while another error is on its way)."""
+        try:
+            if not self._fh.closed:
+                self._fh.close()
+        except OSError:
+            pass
+        try:
+            self.tmp_path.unlink(missing_ok=True)
+        except OSError:
+            pass
