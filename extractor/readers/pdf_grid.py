@@ -10,6 +10,7 @@ label whose numbers sit on its first or middle line stays one row.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from .pdf_text import is_numeric_chunk
@@ -145,7 +146,34 @@ def _stacked(p: Box, q: Box) -> bool:
 
 def text_blocks(boxes: list[Box]) -> list[list[Box]]:
     """Text boxes grouped into cell-like blocks (a wrapped label is one block)."""
-    return _groups([x for x in boxes if not x.numeric], _stacked)
+    items = [x for x in boxes if not x.numeric]
+    if len(items) < 2 or not all(map(math.isfinite, [v for x in items for v in (x.top, x.bottom, x.size)])):
+        return _groups(items, _stacked)
+    # _groups(items, _stacked) without trying every pair: a box q set below p (q.top >= p.top)
+    # at q.top - p.bottom >= 0.45 x the largest size is no closer than that, so not stacked,
+    # and neither is any box further down
+    reach = 0.45 * max(x.size for x in items)
+    order = sorted(range(len(items)), key=lambda i: items[i].top)
+    parent = list(range(len(items)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for k, i in enumerate(order):
+        p = items[i]
+        for j in order[k + 1:]:
+            q = items[j]
+            if q.top - p.bottom >= reach:
+                break
+            if _stacked(p, q):
+                parent[find(i)] = find(j)
+    comps: dict[int, list] = {}
+    for i, it in enumerate(items):
+        comps.setdefault(find(i), []).append(it)
+    return list(comps.values())
 
 
 def infer_rows(top: float, bottom: float, boxes: list[Box], value_x: float) -> list[float]:

@@ -289,11 +289,24 @@ def build_table(region, chars: list[dict], segs: Segs, page_no: int, prev_bounds
     value_x = value_bounds[0] if value_bounds else first_value_x - 3
     value_start = next((c for c in range(nc) if xs[c] >= value_x - 0.5), nc)
     slot_chars: dict[tuple[int, int], list[dict]] = {}
+    bisect_right = bisect.bisect_right
     for ch in chars:
-        cx, cy = (ch["x0"] + ch["x1"]) / 2, (ch["top"] + ch["bottom"]) / 2
-        c = min(max(bisect.bisect_right(xs, cx) - 1, 0), nc - 1)
-        r = min(max(bisect.bisect_right(ys, cy) - 1, 0), nr - 1)
-        slot_chars.setdefault((r, c), []).append(ch)
+        # the slot holding the char's centre: min(max(i, 0), n - 1) for column and row
+        c = bisect_right(xs, (ch["x0"] + ch["x1"]) / 2) - 1
+        if c < 0:
+            c = 0
+        if c > nc - 1:
+            c = nc - 1
+        r = bisect_right(ys, (ch["top"] + ch["bottom"]) / 2) - 1
+        if r < 0:
+            r = 0
+        if r > nr - 1:
+            r = nr - 1
+        slot = slot_chars.get((r, c))
+        if slot is None:
+            slot_chars[(r, c)] = [ch]
+        else:
+            slot.append(ch)
     parent = list(range(nr * nc))
 
     def find(i: int) -> int:
