@@ -7,6 +7,7 @@ through ``extract`` (in-process, plus a few real subprocesses), and compared wit
 from __future__ import annotations
 
 import io
+import os
 import random
 import re
 import subprocess
@@ -193,6 +194,15 @@ def _pipe_bomb_text() -> bytes:
     return ("|x" * 200_000 + "|\n" + "|a|\n" * 1000).encode()  # pads to 1001 x 200000
 
 
+def _docx_blocks(inner: bytes) -> bytes:
+    """The report .docx with ``inner`` put at the start of its body (a tiny file once compressed)."""
+    return _docx_with(lambda x: x.replace(b"<w:body>", b"<w:body>" + inner, 1))
+
+
+def _many_cells_html() -> bytes:  # 60,000 rows of 2 cells: under the per-table limit, over max_blocks
+    return ("<html><body><table>" + "<tr><td>1</td><td>2</td></tr>" * 60_000 + "</table></body></html>").encode()
+
+
 def _long_cell_html() -> bytes:
     html = REPORT_HTML.read_text(encoding="utf-8-sig")
     return html.replace("<td>", "<td>" + "长" * 25_000, 1).encode()
@@ -241,6 +251,9 @@ CASES: dict[str, tuple[str, Callable[[], bytes], list[str]]] = {
     "ofd-part-outside": ("report.ofd", lambda: _ofd_doc(lambda x: x.replace(b"Pages/Page_1/", b"../../../../etc/", 1)), []),
     "ofd-billion-laughs": ("laughs.ofd", lambda: _ofd_page(_ofd_laughs), []),
     "ofd-too-many-pages": ("report.ofd", REPORT_OFD.read_bytes, ["--max-pages", "2"]),
+    "docx-empty-paragraphs": ("paras.docx", lambda: _docx_blocks(b"<w:p/>" * 570_000), []),
+    "docx-many-runs": ("runs.docx", lambda: _docx_blocks(b"<w:p>" + b"<w:r/>" * 2_000_001 + b"</w:p>"), []),
+    "html-many-cells": ("cells.html", _many_cells_html, []),
     "not-a-report": ("notice.txt", lambda: "关于做好春节期间安全生产工作的通知\n各有关单位：\n请做好值班值守。\n".encode(), []),
 }
 NEEDS_NO_OCR = {"image", "pdf-scanned"}  # their message names the missing OCR extra
@@ -291,9 +304,37 @@ def _cli(capsys, *argv: str) -> tuple[int, str, str]:
     return code, out.out, out.err
 
 
+def _fifo(path: Path) -> None:
+    os.mkfifo(path)
+
+
+def _dev_zero(path: Path) -> None:
+    path.symlink_to("/dev/zero")
+
+
+# Paths that are not regular files: reading one would hang (a FIFO) or never end (/dev/zero).
+NOT_FILES: dict[str, tuple[str, Callable[[Path], None]]] = {
+    "fifo": ("pipe.pdf", _fifo),
+    "dev-zero": ("zero.pdf", _dev_zero),
+}
+
+
 def test_every_case_is_documented() -> None:
     rows = _doc_rows()
-    assert set(rows) == set(CASES) | set(READ_OK)
+    assert set(rows) == set(CASES) | set(READ_OK) | set(NOT_FILES)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo") or not Path("/dev/zero").exists(), reason="POSIX special files")
+@pytest.mark.parametrize("case", sorted(NOT_FILES))
+def test_a_path_that_is_not_a_regular_file_is_refused_at_once(case: str, tmp_path: Path) -> None:
+    name, make = NOT_FILES[case]
+    path = tmp_path / name
+    make(path)
+    proc = subprocess.run([sys.executable, "-m", "extractor.cli.main", str(path)], capture_output=True, text=True,
+                          timeout=60, cwd=ROOT)  # a real process: a read that hangs fails the test, not the suite
+    message, exit_code = _doc_rows()[case]
+    assert proc.stderr == f"error: {message.replace('<file>', str(path))}\n"
+    assert proc.returncode == exit_code
 
 
 @pytest.mark.parametrize("case", sorted(CASES))

@@ -77,7 +77,7 @@ def test_block_and_text_size_limits() -> None:
     from extractor.errors import LimitExceededError
     from extractor.limits import Limits
 
-    with pytest.raises(LimitExceededError, match=r"^p\.html: over 100 paragraphs and tables$"):
+    with pytest.raises(LimitExceededError, match=r"^p\.html: over 100 paragraphs, tables, table rows and cells$"):
         read_document(("<html><body>" + "<p>段</p>" * 200 + "</body></html>").encode(), source="p.html",
                       limits=Limits(max_blocks=100))
     with pytest.raises(LimitExceededError, match=r"^l\.txt: over 100 paragraphs and tables$"):

@@ -7,6 +7,7 @@ gridSpan / vMerge merges, nested tables and tables inside text boxes are all und
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from dataclasses import dataclass, field
 
@@ -49,6 +50,7 @@ def read_docx(data: bytes, *, source: str | None = None, limits: Limits | None =
         _check_zip(data, name, MAX_UNCOMPRESSED_BYTES, MAX_ZIP_ENTRIES)
     else:
         _check_zip(data, name, limits.max_docx_bytes, limits.max_docx_entries)
+    _check_blocks(data, name, (limits or DEFAULT_LIMITS).max_blocks)
     try:
         import docx  # python-docx
         word = docx.Document(io.BytesIO(data))
@@ -79,6 +81,48 @@ def _check_zip(data: bytes, name: str, max_bytes: int, max_entries: int) -> None
         raise LimitExceededError(
             f"{name}: Word package would unpack to {total // (1024 * 1024)} MB "
             f"(limit {max_bytes // (1024 * 1024)} MB)")
+
+
+# Block elements (paragraphs, tables, rows, cells, whatever their namespace prefix) and elements of
+# any kind, counted in the raw XML as it is inflated: nothing is parsed before the counts are known.
+_BLOCK_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(?:p|tbl|tr|tc)[\s/>]")
+_ANY_TAG = re.compile(rb"<[A-Za-z_]")
+ELEMENTS_PER_BLOCK = 20  # a paragraph of a real report has ~5-40 elements (runs, their properties)
+
+
+def _check_blocks(data: bytes, name: str, max_blocks: int) -> None:
+    """Refuse a document whose body has more paragraphs, tables, table rows and cells than ``max_blocks``,
+    or more than ``ELEMENTS_PER_BLOCK`` times as many XML elements: 97 KB of empty paragraphs (or runs)
+    would otherwise take hundreds of MB to parse, and gigabytes at the unpacked-size limit."""
+    blocks = elements = 0
+    tail = b""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf, zf.open("word/document.xml") as fh:
+            while True:
+                chunk = fh.read(1 << 20)
+                window = tail + chunk
+                # every tag counted starts with "<" and holds no other: the text before the last "<" holds
+                # only whole tags; the rest waits for the next chunk (or is counted at the end)
+                last = window.rfind(b"<") if chunk else len(window)
+                if last < 0:
+                    last = len(window)
+                done = window[:last]
+                blocks += len(_BLOCK_TAG.findall(done))
+                elements += len(_ANY_TAG.findall(done))
+                tail = window[last:] if len(window) - last <= 64 else b""  # a longer tag is none of ours
+                if blocks > max_blocks:
+                    raise LimitExceededError(f"{name}: Word document has over {max_blocks} paragraphs, tables, "
+                                             "table rows and cells")
+                if elements > max_blocks * ELEMENTS_PER_BLOCK:
+                    raise LimitExceededError(f"{name}: Word document has over {max_blocks * ELEMENTS_PER_BLOCK} "
+                                             f"XML elements ({ELEMENTS_PER_BLOCK} per block of the {max_blocks}-block "
+                                             "limit)")
+                if not chunk:
+                    break
+    except LimitExceededError:
+        raise
+    except Exception:  # noqa: BLE001 - no document.xml, a damaged stream: python-docx gives the message
+        return
 
 
 def _int_attr(el, tag: str, default: int) -> int:

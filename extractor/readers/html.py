@@ -88,6 +88,7 @@ class _Walker:
                  max_cells: int = DEFAULT_LIMITS.max_table_cells, max_blocks: int = DEFAULT_LIMITS.max_blocks) -> None:
         self.max_depth, self.name, self.max_cells, self.max_blocks = max_depth, name, max_cells, max_blocks
         self.paths: dict = {}  # _path's numbering cache for this page
+        self.units = 0  # paragraphs, tables, table rows and table cells so far (Limits.max_blocks)
         self.blocks: list = []
         self.buf: list[str] = []
         self.buf_tag: Tag | None = None
@@ -97,11 +98,17 @@ class _Walker:
         if text:
             prov = Provenance(path=_path(self.buf_tag, self.paths) if self.buf_tag is not None else None,
                               source="html")
+            self.count(1)
             self.blocks.append(Paragraph(text, prov))
-            if len(self.blocks) > self.max_blocks:
-                raise LimitExceededError(f"{self.name}: over {self.max_blocks} paragraphs and tables")
         self.buf = []
         self.buf_tag = None
+
+    def count(self, n: int) -> None:
+        """Count ``n`` more blocks (a paragraph, a table, a row, a cell); refuse past ``max_blocks``."""
+        self.units += n
+        if self.units > self.max_blocks:
+            raise LimitExceededError(f"{self.name}: over {self.max_blocks} paragraphs, tables, table rows and "
+                                     "cells")
 
     def walk(self, node: Tag, depth: int) -> None:
         if depth > self.max_depth:
@@ -181,9 +188,12 @@ def _cell_text(td: Tag, limits: "_Walker", depth: int) -> str:
 
 def _table(tag: Tag, limits: "_Walker", depth: int) -> Table | None:
     rows: list[list[Cell]] = []
+    limits.count(1)
     for tr in tag.find_all("tr"):
         cells = []
-        for td in tr.find_all(["td", "th"], recursive=False):
+        tds = tr.find_all(["td", "th"], recursive=False)
+        limits.count(1 + len(tds))  # before any cell is built: a page of a million cells is refused early
+        for td in tds:
             cells.append(Cell(_cell_text(td, limits, depth + 3), Provenance(path=_path(td, limits.paths), source="html"),
                               rowspan=_span(td, "rowspan"), colspan=_span(td, "colspan")))
         rows.append(cells)
