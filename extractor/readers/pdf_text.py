@@ -4,6 +4,7 @@ text-layer usability. Pure functions on pdfplumber char dicts (x0, x1, top, bott
 
 from __future__ import annotations
 
+import math
 import operator
 import re
 import unicodedata
@@ -40,6 +41,7 @@ def is_bad_char(text: str) -> bool:
     return 0xE000 <= cp <= 0xF8FF or cp >= 0xF0000 or cp == 0xFFFD or cp < 0x20
 
 
+_GET_X0, _GET_TOP, _GET_X1, _GET_BOTTOM = (operator.itemgetter(k) for k in ("x0", "top", "x1", "bottom"))
 _TOP_X0 = operator.itemgetter("top", "x0")
 _X0 = operator.itemgetter("x0")
 
@@ -116,6 +118,16 @@ def text_of(chars: list[dict]) -> str:
     return "\n".join(join_chars(line) for line in group_lines(chars)).strip()
 
 
+def line_text(line: list[dict]) -> str:
+    """``text_of(line)`` for a line as ``group_lines`` returns it, without grouping it again: its
+    first char in (top, x0) order opened it and every other char's middle lies in that char's
+    span, so regrouping gives back the one line in the same order (with finite coordinates; the
+    rest goes through ``text_of``)."""
+    if math.isfinite(sum(map(_GET_TOP, line)) + sum(map(_GET_BOTTOM, line)) + sum(map(_GET_X0, line))):
+        return join_chars(line).strip()
+    return text_of(line)
+
+
 def is_numeric_chunk(chunk: list[dict]) -> bool:
     if len(chunk) == 1:
         c = chunk[0]
@@ -149,9 +161,6 @@ def mark_stacked_words(chars: list[dict]) -> None:
                 below = True
         if above and below:
             c["in_word"] = True
-
-
-_GET_X0, _GET_TOP, _GET_X1, _GET_BOTTOM = (operator.itemgetter(k) for k in ("x0", "top", "x1", "bottom"))
 
 
 def bbox(chars: list[dict]) -> tuple[float, float, float, float]:
