@@ -22,7 +22,7 @@ from ..model import Block, Document, Paragraph, Provenance
 from ..schema import TEMPLATES
 from . import pdf_pdfium
 from .pdf_tables import build_table, find_regions, make_lines, rulings
-from .pdf_text import bbox, fix_radicals, group_lines, is_bad_char, mark_stacked_words, text_of
+from .pdf_text import bbox, fix_radicals, group_lines, is_bad_char, line_text, mark_stacked_words
 
 _MARKERS = tuple({unicodedata.normalize("NFKC", m).replace(" ", "")
                   for t in TEMPLATES.values() for spec in t.tables for m in spec.markers})
@@ -229,7 +229,7 @@ def _paragraphs(chars: list[dict], page_no: int, raw_log: list[dict]) -> list[tu
     out = []
     for g in groups:
         gchars = [c for i in g for c in lines[i]]
-        raw = "".join(text_of(lines[i]) for i in g)
+        raw = "".join(line_text(lines[i]) for i in g)
         text = fix_radicals(raw)
         x0, top, x1, bottom = bbox(gchars)
         box = (round(x0, 2), round(top, 2), round(x1, 2), round(bottom, 2))
