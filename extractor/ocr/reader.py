@@ -101,14 +101,45 @@ def _cell_reader(gray, ink, raw_ink, rules, unit: float) -> CellReader:
     return CellReader(read, dots)
 
 
-def ocr_page(page: PageImage) -> tuple[list[Block], dict]:
-    """One page image into blocks, with what was measured (skew, timings)."""
+@dataclass
+class PreparedPage:
+    """A page image levelled and its ruled grids found, before any text is placed: the OCR
+    reader places the recogniser's boxes; the hidden-text-layer check places that layer's too."""
+
+    no: int
+    gray: Any  # the levelled page (numpy uint8)
+    angle: float  # degrees it was turned by (OpenCV's sense)
+    grids: list
+    reader: CellReader
+    scale: float | None
+    layout_s: float
+
+    def to_pt(self, box):
+        """A box in the levelled image's pixels -> PDF points (pixels for image files)."""
+        if self.scale is None:
+            return tuple(round(v, 1) for v in box)
+        return tuple(round(v / self.scale, 2) for v in box)
+
+    def to_px(self, box_pt: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
+        """A box in page points (y down, as displayed) -> the levelled image's pixels."""
+        import cv2
+        import numpy as np
+        s = self.scale or 1.0
+        x0, y0, x1, y1 = (v * s for v in box_pt)
+        if abs(self.angle) < 0.02:
+            return x0, y0, x1, y1
+        h, w = self.gray.shape[:2]
+        m = cv2.getRotationMatrix2D((w / 2, h / 2), self.angle, 1.0)
+        pts = np.array([[x0, y0, 1], [x1, y0, 1], [x0, y1, 1], [x1, y1, 1]], dtype=float) @ m.T
+        return float(pts[:, 0].min()), float(pts[:, 1].min()), float(pts[:, 0].max()), float(pts[:, 1].max())
+
+
+def prepare_page(page: PageImage) -> PreparedPage:
+    """Level a page image, find its ruled grids and build the cell reader (no recognition yet)."""
     import cv2
     import numpy as np
     from .deskew import binarise, estimate_angle, rotate
-    from .engine import recognise
     from .grid import find_grids, rule_masks
-    from .layout import page_blocks
     t0 = time.perf_counter()
     gray = page.image
     unit = page.scale if page.scale else max(gray.shape[1] / 595.0, 1.0)  # image files: assume A4 width
@@ -124,19 +155,21 @@ def ocr_page(page: PageImage) -> tuple[list[Block], dict]:
     # scan closed up (a thin dash in pieces)
     ink = cv2.morphologyEx(raw_ink, cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))
     ink = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (int(2 * unit) | 1, 3)))
+    return PreparedPage(page.no, gray, angle, grids, _cell_reader(gray, ink, raw_ink, rules, unit), page.scale,
+                        time.perf_counter() - t0)
+
+
+def ocr_page(page: PageImage) -> tuple[list[Block], dict]:
+    """One page image into blocks, with what was measured (skew, timings)."""
+    from .engine import recognise
+    from .layout import page_blocks
+    prep = prepare_page(page)
     t1 = time.perf_counter()
-    boxes = recognise(gray)
+    boxes = recognise(prep.gray)
     t2 = time.perf_counter()
-    scale = page.scale
-
-    def to_pt(box):
-        if scale is None:
-            return tuple(round(v, 1) for v in box)
-        return tuple(round(v / scale, 2) for v in box)
-
-    blocks = page_blocks(grids, boxes, page.no, to_pt, _cell_reader(gray, ink, raw_ink, rules, unit))
-    info = {"page": page.no, "skew_deg": -angle, "tables": len(grids), "boxes": len(boxes),
-            "layout_s": round(t1 - t0, 2), "recognise_s": round(t2 - t1, 2)}
+    blocks = page_blocks(prep.grids, boxes, page.no, prep.to_pt, prep.reader)
+    info = {"page": page.no, "skew_deg": -prep.angle, "tables": len(prep.grids), "boxes": len(boxes),
+            "layout_s": round(prep.layout_s, 2), "recognise_s": round(t2 - t1, 2)}
     return blocks, info
 
 
