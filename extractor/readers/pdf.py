@@ -20,7 +20,7 @@ import warnings
 from ..errors import InputError, NoTextLayerError
 from ..model import Block, Document, Paragraph, Provenance
 from ..schema import TEMPLATES
-from . import pdf_pdfium
+from . import pdf_hidden, pdf_pdfium
 from .pdf_tables import build_table, find_regions, make_lines, rulings
 from .pdf_text import bbox, fix_radicals, group_lines, is_bad_char, line_text, mark_stacked_words
 
@@ -104,6 +104,8 @@ def _read(data: bytes, name: str) -> Document:
     pdf = _open(data, name) if fast is None or any(f is None for f in fast) else None
     try:
         pages = []
+        hidden: list[int] = []  # scans under a scanner's invisible text (pdf_hidden)
+        maybe_hidden: list[int] = []
         assert fast is not None or pdf is not None  # _open raises when neither reader can open the file
         n = len(fast) if fast is not None else len(pdf.pages)  # type: ignore[union-attr]
         if pdf is not None and n != len(pdf.pages):
@@ -116,6 +118,8 @@ def _read(data: bytes, name: str) -> Document:
                 width, height = float(f["width"]), float(f["height"])
                 chars, objs = f["chars"], f["objs"]
                 usable = _usable(chars, 1.0 if f["images"] and len(chars) < 40 else 0.0)
+                if f.get("hidden"):
+                    hidden.append(i)
             else:
                 assert page is not None  # pdfium could not serve this page, so pdfminer opened the file
                 width, height = float(page.width), float(page.height)
@@ -124,12 +128,16 @@ def _read(data: bytes, name: str) -> Document:
                 area = width * height or 1.0
                 img = sum((im["x1"] - im["x0"]) * (im["bottom"] - im["top"]) for im in objs.get("image", []))
                 usable = _usable(chars, img / area)
+                if chars and img / area >= pdf_hidden.MIN_COVER:
+                    maybe_hidden.append(i)
             pages.append(page_entry(i, chars, objs, width, height, usable))
         unusable = [p["no"] for p in pages if not p["usable"]]
         if not any(p["marker"] for p in pages) and unusable:
             raise NoTextLayerError(f"{name}: pages {_page_ranges(unusable)} have no usable text layer "
                                    "(scanned images or fonts without a Unicode map)")
-        return layout_pages(pages, "pdf")
+        doc = layout_pages(pages, "pdf")
+        pdf_hidden.mark(doc, hidden + (pdf_hidden.hidden_pages(data, maybe_hidden) if maybe_hidden else []))
+        return doc
     finally:
         if pdf is not None:
             pdf.close()

@@ -19,6 +19,8 @@ import ctypes
 import math
 from typing import Any
 
+from . import pdf_hidden
+
 _C: Any = None  # the pdfium functions of the loops below, without argument checks (``_api``)
 
 
@@ -118,7 +120,7 @@ def _page(page) -> dict | None:
         raise RuntimeError("cannot count the page objects")
     get_object, obj_type = c.get_object, c.obj_type
     image, form, path = raw.FPDF_PAGEOBJ_IMAGE, raw.FPDF_PAGEOBJ_FORM, raw.FPDF_PAGEOBJ_PATH
-    images = 0
+    images: list = []
     paths = []
     for k in range(n):
         obj = get_object(handle, k)
@@ -128,7 +130,7 @@ def _page(page) -> dict | None:
         if t == path:
             paths.append(obj)
         elif t == image:
-            images += 1
+            images.append(obj)
         elif t == form:
             return None
     chars = _chars(page, view)
@@ -137,7 +139,10 @@ def _page(page) -> dict | None:
     objs: dict[str, list[dict]] = {"char": chars, "line": [], "rect": [], "curve": [], "glyph": []}
     _classify(_paths(paths, view), objs)
     width, height = view.size
-    return {"chars": chars, "images": images, "objs": objs, "width": width, "height": height}
+    hidden = pdf_hidden.page_has_hidden_layer(page, n, images)  # a scan under invisible text
+    if hidden:
+        objs["line"] += pdf_hidden.image_rules(page, chars)  # its table's rules are in the image
+    return {"chars": chars, "images": len(images), "objs": objs, "width": width, "height": height, "hidden": hidden}
 
 
 def _chars(page, view: _View) -> list[dict] | None:
