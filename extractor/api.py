@@ -115,6 +115,9 @@ def extract(source: Source, *, name: str | None = None, encoding: str | None = N
     shown = name or shown
     doc = read_document(data, source=shown, encoding=encoding, limits=limits)
     report = extract_document(doc, source=shown, sha256=hashlib.sha256(data).hexdigest())
+    if doc.meta.get("hidden_text_pages"):  # a scan under a scanner's own OCR text: check it against the image
+        from .hidden_layer import crosscheck
+        report = crosscheck(report, doc, data, limits=limits)
     if corr is not None:
         apply_corrections(report, corr)
     if table is not None:
