@@ -2,8 +2,9 @@
 (a batch's dataset, a crawl's manifest and half-written downloads).
 
 The lock is an OS lock (``flock``) on ``OUT/.extract.lock``, so it ends with the process that
-holds it, however that process ends: a killed run leaves no stale lock behind. The file holds the
-holder's pid and host, which the refusal names.
+holds it, however that process ends: a killed run leaves no stale lock behind (only the file, which
+the next run takes over). The file holds the holder's pid and host, which the refusal names; a run
+that ends removes it.
 """
 
 from __future__ import annotations
@@ -52,20 +53,26 @@ class FolderLock:
 
     def acquire(self) -> None:
         shown = display_name(self.folder)
-        try:
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-        except OSError as exc:
-            raise InputError(f"{shown}: cannot create the lock file {LOCK_NAME} ({exc.strerror or exc})") from None
-        try:
-            locked = _try_lock(fd)
-        except OSError as exc:  # a file system without locks: say so rather than run unprotected silently
-            os.close(fd)
-            raise InputError(f"{shown}: cannot lock the folder ({exc.strerror or exc})") from None
-        if not locked:
-            holder = _holder(fd)
-            os.close(fd)
-            raise InputError(f"{shown}: in use by another run ({holder}); wait for it to finish or choose "
-                             f"another {self.option}")
+        for _ in range(20):
+            try:
+                fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            except OSError as exc:
+                raise InputError(f"{shown}: cannot create the lock file {LOCK_NAME} ({exc.strerror or exc})") from None
+            try:
+                locked = _try_lock(fd)
+            except OSError as exc:  # a file system without locks: say so rather than run unprotected silently
+                os.close(fd)
+                raise InputError(f"{shown}: cannot lock the folder ({exc.strerror or exc})") from None
+            if not locked:
+                holder = _holder(fd)
+                os.close(fd)
+                raise InputError(f"{shown}: in use by another run ({holder}); wait for it to finish or choose "
+                                 f"another {self.option}")
+            if _same_file(fd, self.path):
+                break
+            os.close(fd)  # the holder removed the file as it finished: lock the one there now
+        else:  # pragma: no cover - twenty runs finishing in a row under our feet
+            raise InputError(f"{shown}: cannot lock the folder (its lock file keeps changing)")
         started = datetime.now(timezone.utc).isoformat(timespec="seconds")
         info = f"pid {os.getpid()} on {socket.gethostname()}, started {started}\n".encode()
         try:
@@ -78,7 +85,11 @@ class FolderLock:
 
     def release(self) -> None:
         if self.fd is not None:
-            os.close(self.fd)  # closing the descriptor releases the lock; the file stays (no race on it)
+            try:
+                self.path.unlink()  # while still locked: a run that opened it meanwhile sees it gone and retries
+            except OSError:
+                pass
+            os.close(self.fd)  # closing the descriptor releases the lock
             self.fd = None
 
     def __enter__(self) -> "FolderLock":
@@ -87,6 +98,15 @@ class FolderLock:
 
     def __exit__(self, *exc: Any) -> None:
         self.release()
+
+
+def _same_file(fd: int, path: Path) -> bool:
+    """Whether the locked descriptor is still the file at ``path`` (not one removed by its last holder)."""
+    try:
+        a, b = os.fstat(fd), os.stat(path)
+    except OSError:
+        return False
+    return (a.st_dev, a.st_ino) == (b.st_dev, b.st_ino)
 
 
 def _holder(fd: int) -> str:
