@@ -11,9 +11,13 @@ label whose numbers sit on its first or middle line stays one row.
 from __future__ import annotations
 
 import math
+import operator
 from dataclasses import dataclass
 
 from .pdf_text import is_numeric_chunk
+
+
+_SIZE, _TOP, _BOTTOM = (operator.itemgetter(k) for k in ("size", "top", "bottom"))
 
 
 @dataclass
@@ -38,12 +42,13 @@ def boxes_of(lines) -> list[Box]:
     out: list[Box] = []
     for i, ln in enumerate(lines):
         cur: Box | None = None
-        for ck in ln.chunks:
-            text = "".join(c["text"] for c in ck)
-            num = is_numeric_chunk(ck) or (cur is not None and cur.numeric and text in ".,．，")
-            size = max(c["size"] for c in ck) or 1.0
-            b = Box(ck[0]["x0"], ck[-1]["x1"], min(c["top"] for c in ck), max(c["bottom"] for c in ck),
-                    size, num, i)
+        flags = getattr(ln, "numeric", None)  # make_lines keeps is_numeric_chunk of each chunk
+        if flags is None or len(flags) != len(ln.chunks):
+            flags = [is_numeric_chunk(ck) for ck in ln.chunks]
+        for ck, numeric in zip(ln.chunks, flags):
+            num = numeric or (cur is not None and cur.numeric and "".join(c["text"] for c in ck) in ".,．，")
+            size = max(map(_SIZE, ck)) or 1.0
+            b = Box(ck[0]["x0"], ck[-1]["x1"], min(map(_TOP, ck)), max(map(_BOTTOM, ck)), size, num, i)
             if cur is not None and num and cur.numeric and b.x0 - cur.x1 < 1.3 * size:
                 cur.x1, cur.top, cur.bottom = b.x1, min(cur.top, b.top), max(cur.bottom, b.bottom)
                 continue

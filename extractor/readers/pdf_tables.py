@@ -335,6 +335,7 @@ def build_table(region, chars: list[dict], segs: Segs, page_no: int, prev_bounds
     kinds: list[str] = []
     fully_ruled = not x_inf
     blocks = text_blocks(boxes)  # the boxes do not change from here on
+    block_of: dict[int, int] | None = None  # _block_ids, when a header row needs it
     near_v = {x: _near(segs.v, x) for x in xs}
     near_h = {y: _near(segs.h, y) for y in ys}
     for r in range(nr):
@@ -349,7 +350,9 @@ def build_table(region, chars: list[dict], segs: Segs, page_no: int, prev_bounds
             head_lines = (head_lines if head_open else []) + row_lines
             head_open = True
             header_groups = _claims(sorted(head_lines, key=lambda ln: ln.top), xs, x_inf, value_start)
-            spans = _header_spans(row_lines, boxes, segs, xs, x_inf, parent_spans, blocks)
+            if block_of is None:
+                block_of = _block_ids(boxes, blocks)
+            spans = _header_spans(row_lines, boxes, segs, xs, x_inf, parent_spans, blocks, block_of)
             for i, j in spans:
                 for c in range(i, j):
                     union(r * nc + c, r * nc + c + 1)
@@ -357,19 +360,19 @@ def build_table(region, chars: list[dict], segs: Segs, page_no: int, prev_bounds
         elif is_data:
             parent_spans = []
             head_open = False
+        top, bottom = ys[r], ys[r + 1]
         for c in range(nc - 1):
             x = xs[c + 1]
-            crossing = any(a < x < b for a, b in spans_x)
+            crossing = any(a < x < b for a, b in spans_x) if spans_x else False
             if x in x_inf:
                 same = (is_data and c >= value_start and header_groups.get(c) is not None
                         and header_groups.get(c) == header_groups.get(c + 1))
                 if crossing or same:
                     union(r * nc + c, r * nc + c + 1)
-            elif not _covered(near_v[x], ys[r], ys[r + 1]):
+            elif (crossing or fully_ruled) and not _covered(near_v[x], top, bottom):
                 # a missing rule segment merges; in a table with inferred columns rules are
                 # missing by style, and only text that crosses the line merges
-                if crossing or fully_ruled:
-                    union(r * nc + c, r * nc + c + 1)
+                union(r * nc + c, r * nc + c + 1)
     for r in range(nr - 1):
         y = ys[r + 1]
         if y in y_inf:
@@ -400,14 +403,19 @@ def build_table(region, chars: list[dict], segs: Segs, page_no: int, prev_bounds
             comps.setdefault(find(r * nc + c), []).append((r, c))
     grid: list[list[Cell | None]] = [[None] * nc for _ in range(nr)]
     for slots in comps.values():
-        cchars = [ch for s in slots for ch in slot_chars.get(s, [])]
+        if len(slots) == 1:
+            r, c = slots[0]
+            cchars = slot_chars.get(slots[0], [])
+            r0, r1, c0, c1 = r, r, c, c
+        else:
+            cchars = [ch for s in slots for ch in slot_chars.get(s, [])]
+            rs = [r for r, _ in slots]
+            cs = [c for _, c in slots]
+            r0, r1, c0, c1 = min(rs), max(rs), min(cs), max(cs)
         raw = text_of(cchars)
         text = fix_radicals(raw)
-        rs = [r for r, _ in slots]
-        cs = [c for _, c in slots]
-        box = (xs[min(cs)], ys[min(rs)], xs[max(cs) + 1], ys[max(rs) + 1])
-        cell = Cell(text, Provenance(page=page_no, bbox=tuple(round(v, 2) for v in box), source="pdf"),
-                    rowspan=max(rs) - min(rs) + 1, colspan=max(cs) - min(cs) + 1)
+        box = (round(xs[c0], 2), round(ys[r0], 2), round(xs[c1 + 1], 2), round(ys[r1 + 1], 2))
+        cell = Cell(text, Provenance(page=page_no, bbox=box, source="pdf"), rowspan=r1 - r0 + 1, colspan=c1 - c0 + 1)
         if raw != text:
             raw_log.append({"page": page_no, "bbox": cell.provenance.bbox, "raw": raw, "text": text})
         for s in slots:
@@ -421,7 +429,8 @@ def build_table(region, chars: list[dict], segs: Segs, page_no: int, prev_bounds
 
 def _header_spans(row_lines: list[Line], boxes: list[Box], segs: Segs, xs: list[float],
                   x_inf: set[float], parents: list[tuple[int, int]],
-                  blocks: list[list[Box]] | None = None) -> list[tuple[int, int]]:
+                  blocks: list[list[Box]] | None = None, block_of: dict[int, int] | None = None
+                  ) -> list[tuple[int, int]]:
     """Column ranges of spanning header cells over inferred columns.
 
     A header chunk with the text of another cell below it heads several columns; being centred over them, it spans the widest run of columns, free of other text
@@ -429,8 +438,7 @@ def _header_spans(row_lines: list[Line], boxes: list[Box], segs: Segs, xs: list[
     its centre (and within the rule under it, where one is drawn).
     """
     nc = len(xs) - 1
-    block = {id(b): i for i, blk in enumerate(text_blocks(boxes) if blocks is None else blocks) for b in blk}
-    block.update({id(b): -2 - i for i, b in enumerate(boxes) if b.numeric})
+    block = _block_ids(boxes, blocks) if block_of is None else block_of
     chunks_ = [ck for ln in row_lines for ck, num in zip(ln.chunks, _numeric(ln)) if not num]
     cols_of = [{min(max(bisect.bisect_right(xs, _mid(ch)) - 1, 0), nc - 1) for ch in ck} for ck in chunks_]
     out = []
@@ -468,6 +476,13 @@ def _header_spans(row_lines: list[Line], boxes: list[Box], segs: Segs, xs: list[
         if best and best[1] > best[0]:
             out.append(best)
     return out
+
+
+def _block_ids(boxes: list[Box], blocks: list[list[Box]] | None = None) -> dict[int, int]:
+    """Box (by id) -> its text block's index; a number box is a block of its own."""
+    block = {id(b): i for i, blk in enumerate(text_blocks(boxes) if blocks is None else blocks) for b in blk}
+    block.update({id(b): -2 - i for i, b in enumerate(boxes) if b.numeric})
+    return block
 
 
 def _mid(ch: dict) -> float:
