@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from ..errors import InputError, LimitExceededError
 from ..limits import DEFAULT_LIMITS, Limits
 from ..model import Block, Cell, Document, Paragraph, Provenance, Table
+from .package import open_package
 
 # A .docx is a zip: refuse archives whose declared uncompressed size is absurd (zip bombs).
 # Defaults from extractor.limits; a ``Limits`` passed to read_docx overrides them.
@@ -69,18 +70,7 @@ def read_docx(data: bytes, *, source: str | None = None, limits: Limits | None =
 
 
 def _check_zip(data: bytes, name: str, max_bytes: int, max_entries: int) -> None:
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            infos = zf.infolist()
-    except Exception:  # noqa: BLE001 - BadZipFile, NotImplementedError (zip version), ValueError, ...
-        raise InputError(f"{name}: not a readable Word document (damaged zip)") from None
-    if len(infos) > max_entries:
-        raise LimitExceededError(f"{name}: Word package has {len(infos)} parts (limit {max_entries})")
-    total = sum(max(i.file_size, 0) for i in infos)
-    if total > max_bytes:
-        raise LimitExceededError(
-            f"{name}: Word package would unpack to {total // (1024 * 1024)} MB "
-            f"(limit {max_bytes // (1024 * 1024)} MB)")
+    open_package(data, name, "Word document", "Word", max_bytes=max_bytes, max_entries=max_entries).close()
 
 
 # Block elements (paragraphs, tables, rows, cells, whatever their namespace prefix) and elements of

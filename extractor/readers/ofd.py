@@ -20,7 +20,6 @@ held to ``max_pdf_pages``, and ``PageBlock`` nesting is bounded.
 
 from __future__ import annotations
 
-import io
 import math
 import posixpath
 import re
@@ -33,6 +32,7 @@ from ..limits import Limits, resolve
 from ..model import Block, Document, Table
 from .pdf import _page_ranges, _usable, layout_pages, page_entry
 from .pdf_pdfium import _classify
+from .package import open_package
 
 PT_PER_MM = 72 / 25.4
 MAX_BLOCK_NESTING = 32
@@ -48,17 +48,8 @@ def read_ofd(data: bytes, *, source: str | None = None, limits: Limits | None = 
     """Read an OFD's text and ruling lines into paragraphs and tables, page by page."""
     name = source or "input"
     limits = resolve(limits)
-    try:
-        zf = zipfile.ZipFile(io.BytesIO(data))
-        infos = zf.infolist()
-    except Exception:  # noqa: BLE001 - BadZipFile, NotImplementedError, ValueError, ...
-        raise InputError(f"{name}: not a readable OFD document (damaged zip)") from None
-    if len(infos) > limits.max_docx_entries:
-        raise LimitExceededError(f"{name}: OFD package has {len(infos)} parts (limit {limits.max_docx_entries})")
-    total = sum(max(i.file_size, 0) for i in infos)
-    if total > limits.max_docx_bytes:
-        raise LimitExceededError(f"{name}: OFD package would unpack to {total // (1024 * 1024)} MB "
-                                 f"(limit {limits.max_docx_bytes // (1024 * 1024)} MB)")
+    zf = open_package(data, name, "OFD document", "OFD", max_bytes=limits.max_docx_bytes,
+                      max_entries=limits.max_docx_entries)
     with zf:
         try:
             package = _Package(zf)

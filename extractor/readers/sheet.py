@@ -41,6 +41,7 @@ from ..limits import Limits, resolve
 from ..model import Block, Cell, Document, Paragraph, Provenance, Table
 from ..schema import SECTIONS, TEMPLATES
 from .ole import OleError, OleFile
+from .package import open_package
 
 _MARKERS = tuple({unicodedata.normalize("NFKC", m).replace(" ", "")
                   for t in TEMPLATES.values() for spec in t.tables for m in spec.markers})
@@ -292,17 +293,9 @@ def _inside_span(grid: list[list[Cell]], rows: list[int], c: int) -> bool:
 
 def _check_xlsx(data: bytes, name: str, limits: Limits) -> None:
     """Zip-bomb checks, then each worksheet's extent from its XML, before anything is built."""
-    try:
-        zf = zipfile.ZipFile(io.BytesIO(data))
-        infos = zf.infolist()
-    except Exception:  # noqa: BLE001 - BadZipFile, NotImplementedError, ValueError, ...
-        raise InputError(f"{name}: not a readable xlsx workbook (damaged zip)") from None
-    if len(infos) > limits.max_docx_entries:
-        raise LimitExceededError(f"{name}: workbook package has {len(infos)} parts (limit {limits.max_docx_entries})")
-    total = sum(max(i.file_size, 0) for i in infos)
-    if total > limits.max_docx_bytes:
-        raise LimitExceededError(f"{name}: workbook package would unpack to {total // (1024 * 1024)} MB "
-                                 f"(limit {limits.max_docx_bytes // (1024 * 1024)} MB)")
+    zf = open_package(data, name, "xlsx workbook", "workbook", max_bytes=limits.max_docx_bytes,
+                      max_entries=limits.max_docx_entries)
+    infos = zf.infolist()
     with zf:
         for info in infos:  # every part inflates to exactly its declared size, or it is damage
             try:
