@@ -29,7 +29,7 @@ def _context() -> mp.context.ForkServerContext | mp.context.SpawnContext:
 
 def _worker(conn: Connection, task: Task, max_tasks: int | None) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
-    from ..cli.quiet import quiet_libraries
+    from ..quiet import quiet_libraries
 
     quiet_libraries()
     done = 0

@@ -24,7 +24,7 @@ def main(argv: list[str] | None = None) -> None:
 
         print(f"extract (gov-disclosure-extractor) {__version__}")
         return
-    from .quiet import quiet_libraries
+    from ..quiet import quiet_libraries
 
     quiet_libraries(verbose="--verbose" in argv or "-v" in argv)
     if argv and argv[0] in SUBCOMMANDS:
