@@ -159,9 +159,14 @@ def layout_pages(pages: list[dict], fmt: str) -> Document:
     # the pages of parts 二–四: those naming a table, and the pages after them that go on
     # with rows of numbers (a table continued without its header)
     table_pages: set[int] = set()
+    page_lines: dict[int, list] = {}  # make_lines of the pages read for rows of numbers, kept
     for p in pages:
-        if p["marker"] or (p["no"] - 1 in table_pages and _number_rows(p["chars"])):
+        if p["marker"]:
             table_pages.add(p["no"])
+        elif p["no"] - 1 in table_pages:
+            lines = page_lines[p["no"]] = make_lines(p["chars"])
+            if any(ln.n_numeric >= 2 for ln in lines):  # _number_rows
+                table_pages.add(p["no"])
     unusable = [p["no"] for p in pages if not p["usable"]]
     blocks: list[Block] = []
     raw_log: list[dict] = []
@@ -172,12 +177,13 @@ def layout_pages(pages: list[dict], fmt: str) -> Document:
         chars = p["chars"]
         if p["no"] in table_pages and chars:
             segs = rulings(p["objs"], p["width"], p["height"])
-            lines = make_lines(chars)
+            lines = page_lines[p["no"]] if p["no"] in page_lines else make_lines(chars)
             taken: set[int] = set()
+            centres = [((c["x0"] + c["x1"]) / 2, (c["top"] + c["bottom"]) / 2, c) for c in chars]
             for region in find_regions(lines, segs, p["width"]):
                 region = _widen(region, segs, prev_span if prev_bounds else None)
-                inside = [c for c in chars if region[0] - 2 <= (c["x0"] + c["x1"]) / 2 <= region[2] + 2
-                          and region[1] - 2 <= (c["top"] + c["bottom"]) / 2 <= region[3] + 2]
+                left, top, right, bottom = region[0] - 2, region[1] - 2, region[2] + 2, region[3] + 2
+                inside = [c for cx, cy, c in centres if left <= cx <= right and top <= cy <= bottom]
                 if not inside:
                     continue
                 table, bounds = build_table(region, inside, segs, p["no"], prev_bounds, raw_log)
