@@ -263,6 +263,9 @@ _GLYPH_MAX = 40.0  # a glyph is at most this big
 
 
 def _bounds(sp: list[dict]) -> tuple[float, float, float, float]:
+    if len(sp) == 1:
+        d = sp[0]
+        return (d["x0"], d["top"], d["x1"], d["bottom"])
     return (min([d["x0"] for d in sp]), min([d["top"] for d in sp]), max([d["x1"] for d in sp]),
             max([d["bottom"] for d in sp]))
 
@@ -284,7 +287,9 @@ def _border_set(sp: list[dict], b: tuple[float, float, float, float]) -> bool:
 def _glyph_like(sp: list[dict]) -> bool:
     """A small filled shape with curves (a rule has none), or with several contours and not
     thin as a whole (other than a cell's border set): a glyph outline."""
-    if not sp or not all(d["fill"] and not d["stroke"] for d in sp):
+    if not sp or (len(sp) == 1 and not sp[0]["bez"]):
+        return False  # one contour without curves: never a glyph (below: len(sp) >= 2)
+    if not all(d["fill"] and not d["stroke"] for d in sp):
         return False
     b = _bounds(sp)
     w, h = b[2] - b[0], b[3] - b[1]
