@@ -11,7 +11,7 @@ from ..schema import PAGE_METADATA_LABELS
 from .html import attr_text, decode_html, parse_html, visible_text
 from .storage import filename_from_url
 
-ATTACHMENT_EXTENSIONS = ("pdf", "doc", "docx", "wps", "ofd", "zip")
+ATTACHMENT_EXTENSIONS = ("pdf", "doc", "docx", "wps", "ofd", "xls", "xlsx", "et", "zip")
 IMAGE_EXTENSIONS = ("jpg", "jpeg", "png", "gif", "bmp", "tif", "tiff", "webp")
 # Where CMS families put the article body, most specific first.
 BODY_SELECTORS = (

@@ -330,7 +330,7 @@ class Client:
                                 continue
                             raise _Fail("too_large", f"HTML page exceeds the {max_html}-byte cap for pages "
                                                      "(--max-page-size)", status)
-                    ext = extension_for(part.head, result.filename or "", result.content_type)
+                    ext = extension_for(part.head, result.filename or "", result.content_type, part.detect())
                     result.sha256, result.path = part.commit(ext)
                     result.size = part.size
                 except OSError as exc:  # disk full, the folder removed: this URL fails, the crawl goes on

@@ -17,7 +17,13 @@ SAFE_EXTENSIONS = {
     "pdf", "doc", "docx", "wps", "ofd", "zip", "rar", "7z", "xls", "xlsx", "et", "html", "htm", "txt",
     "png", "jpg", "jpeg", "gif", "bmp", "tif", "tiff", "webp",
 }
-_FORMAT_EXT = {"pdf": "pdf", "docx": "docx", "doc": "doc", "zip": "zip", "html": "html", "text": "txt"}
+_FORMAT_EXT = {"pdf": "pdf", "docx": "docx", "xlsx": "xlsx", "ofd": "ofd", "doc": "doc", "xls": "xls", "zip": "zip",
+               "html": "html", "text": "txt"}
+# Content that settles the extension whatever the name says; an OLE2 file keeps a name that is one
+# of its family (a WPS .wps is a .doc inside, a WPS .et an .xls).
+_CONTENT_DECIDES = ("pdf", "docx", "xlsx", "ofd", "html")
+_FAMILY = {"doc": ("doc", "wps"), "xls": ("xls", "et")}
+_WHOLE_FILE_MAGIC = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")  # zip, OLE2
 _IMAGE_EXT = {b"\x89PNG": "png", b"\xff\xd8\xff": "jpg", b"GIF8": "gif", b"BM": "bmp"}
 _UNSAFE_CHARS = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]')
 PARTIAL_DIR = ".partial"
@@ -49,17 +55,32 @@ def filename_from_url(url: str) -> str:
     return sanitize_filename(parts.path.rsplit("/", 1)[-1])
 
 
-def extension_for(data_head: bytes, filename: str, content_type: str | None) -> str:
-    """Choose a stored file's extension: from the name when it is a known one, else from the content."""
+def detect_stored(path: Path) -> str:
+    """``detect_format`` of a stored file. A zip (.docx, .xlsx, OFD) is told by its central directory
+    at the end and an OLE2 file (.doc, .xls, .et) by its directory anywhere in it, so those are read
+    whole (a download is at most --max-size); anything else by its first 64 KB."""
+    with open(path, "rb") as fh:
+        head = fh.read(65536)
+        if head.startswith(_WHOLE_FILE_MAGIC):
+            head += fh.read()
+    return detect_format(head)
+
+
+def extension_for(data_head: bytes, filename: str, content_type: str | None, fmt: str | None = None) -> str:
+    """Choose a stored file's extension: from the content when it settles it, else from the name
+    when it is a known one, else from the content. ``fmt`` is the whole file's format
+    (``detect_stored``) when known: ``data_head`` alone cannot tell a large zip's kind."""
     ext = filename.rpartition(".")[2].lower() if "." in filename else ""
-    fmt = detect_format(data_head)
+    fmt = fmt or detect_format(data_head)
     if fmt == "image":
         for magic, image_ext in _IMAGE_EXT.items():
             if data_head.startswith(magic):
                 return image_ext
         return ext if ext in SAFE_EXTENSIONS else "img"
-    if fmt in ("pdf", "docx", "html"):
+    if fmt in _CONTENT_DECIDES:
         return _FORMAT_EXT[fmt]
+    if fmt in _FAMILY:
+        return ext if ext in _FAMILY[fmt] else _FORMAT_EXT[fmt]
     if ext in SAFE_EXTENSIONS:
         return ext
     if fmt in _FORMAT_EXT:
@@ -86,6 +107,11 @@ class PartialFile:
         self._fh.write(chunk)
         self._hash.update(chunk)
         self.size += len(chunk)
+
+    def detect(self) -> str:
+        """The format of what was written so far, the whole file read where its kind needs it."""
+        self._fh.flush()
+        return detect_stored(self.tmp_path)
 
     def commit(self, ext: str) -> tuple[str, str]:
         """Flush, fsync and move into place as ``<sha256>.<ext>``; return (sha256, file name)."""
