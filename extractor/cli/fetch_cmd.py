@@ -80,11 +80,12 @@ def run(
 
 
 def write_reports_csv(entries: list[dict], path: Path) -> None:
-    """One row per report: the URL asked for, the file that holds it, and why that file.
+    """One row per report: the URL asked for, the file that holds it, and why that file; ``parts``,
+    for a page joined with its workbook (role ``page+attachment``), the two downloads joined.
 
     Written under a temporary name and renamed (never half-written); text cells that a spreadsheet
     would run as a formula are escaped (``extractor.csvsafe``)."""
-    fields = ["url", "page_url", "file_url", "path", "role", "status", "reason", "alternatives"]
+    fields = ["url", "page_url", "file_url", "path", "role", "status", "reason", "alternatives", "parts"]
     meta_keys = sorted({k for e in entries for k in e["meta"]})
     tmp = path.with_name(f".{path.name}.tmp")
     try:
@@ -94,7 +95,8 @@ def write_reports_csv(entries: list[dict], path: Path) -> None:
             for e in entries:
                 w.writerow([safe_cell(v) for v in
                             [e["url"], e["page_url"], e["file_url"] or "", e["path"].name if e["path"] else "",
-                             e["role"] or "", e["status"] or "", e["reason"] or "", " ".join(e["alternatives"])]
+                             e["role"] or "", e["status"] or "", e["reason"] or "", " ".join(e["alternatives"]),
+                             " ".join(p.name for p in e.get("parts") or ())]
                             + [e["meta"].get(k, "") for k in meta_keys]])
         os.replace(tmp, path)
     finally:

@@ -1,4 +1,5 @@
-"""Which downloaded file holds each report: the page, or its attachment when that holds the tables."""
+"""Which downloaded file holds each report: the page, or its attachment when that holds the tables,
+or both joined when the page holds the prose and a workbook attachment the tables."""
 
 from __future__ import annotations
 
@@ -6,11 +7,14 @@ from pathlib import Path
 from typing import Any, Callable
 
 from ..errors import ExtractorError
-from ..readers.detect import detect_format
 from .client import MAX_REDIRECTS
+from .joined import WORKBOOK_FORMATS, write_joined
 from .manifest import MANIFEST_NAME, OK_STATUSES, latest_rows, read_manifest
+from .storage import detect_stored
 
-READABLE = ("docx", "pdf", "doc", "html", "text")  # preference among attachments, best first
+# preference among attachments, best first
+READABLE = ("docx", "pdf", "ofd", "doc", "xlsx", "xls", "html", "text")
+PAGE_PROSE_CHARS = 200  # a page body this long is the report's text, not a "see the attachment" note
 
 
 def holds_tables(path: Path, url: str) -> bool:
@@ -18,7 +22,7 @@ def holds_tables(path: Path, url: str) -> bool:
     import extractor
 
     extract = getattr(extractor, "extract", None)
-    fmt = detect_format(path.read_bytes()[:65536] if path.suffix != ".docx" else path.read_bytes())
+    fmt = detect_stored(path)
     if extract is None:
         return fmt in READABLE
     try:
@@ -36,7 +40,11 @@ def _rows(run_or_out_dir: Any) -> tuple[Path, dict[str, dict[str, Any]]]:
 
 
 def choose_reports(run_or_out_dir: Any, *, check: Callable[[Path, str], bool] = holds_tables) -> list[dict[str, Any]]:
-    """One entry per report URL (given or discovered): the chosen file, why, and the alternatives."""
+    """One entry per report URL (given or discovered): the chosen file, why, and the alternatives.
+
+    ``role`` is ``page``, ``attachment``, ``images`` or ``page+attachment``: a page whose body is
+    the report's prose without its tables, and a workbook attachment that holds them, joined into
+    one file (``path``; ``parts`` lists the page and workbook downloads it was made from)."""
     out_dir, rows = _rows(run_or_out_dir)
     children: dict[str, list[dict[str, Any]]] = {}
     for row in rows.values():
@@ -54,7 +62,7 @@ def choose_reports(run_or_out_dir: Any, *, check: Callable[[Path, str], bool] = 
             page = rows[target]
         entry = {"url": root["url"], "page_url": page["url"], "meta": root.get("meta") or {},
                  "status": page.get("status"), "path": None, "file_url": None, "role": None, "reason": None,
-                 "alternatives": []}
+                 "alternatives": [], "parts": []}
         entries.append(entry)
         if page.get("status") not in OK_STATUSES:
             entry["reason"] = page.get("status") if page.get("status") != "failed" else f"failed: {page.get('reason')}"
@@ -64,7 +72,7 @@ def choose_reports(run_or_out_dir: Any, *, check: Callable[[Path, str], bool] = 
             entry.update(path=out_dir / page["path"], file_url=page["url"], role="page", reason="document")
             continue
         atts = [c for c in children.get(page["url"], []) if c.get("role") == "attachment" and c.get("status") == "fetched"]
-        fmts = {a["url"]: detect_format((out_dir / a["path"]).read_bytes()) for a in atts}
+        fmts = {a["url"]: detect_stored(out_dir / a["path"]) for a in atts}
         atts.sort(key=lambda a: READABLE.index(fmts[a["url"]]) if fmts[a["url"]] in READABLE else len(READABLE))
         page_tables = bool(info.get("body_tables"))
         candidates = [(out_dir / a["path"], a["url"], "attachment") for a in atts if fmts[a["url"]] in READABLE]
@@ -89,7 +97,24 @@ def choose_reports(run_or_out_dir: Any, *, check: Callable[[Path, str], bool] = 
             continue
         entry.update(path=chosen[0], file_url=chosen[1], role=chosen[2], reason=reason)
         entry["alternatives"] = [u for u in entry["alternatives"] if u != chosen[1]]
+        if chosen[2] == "attachment" and fmts[chosen[1]] in WORKBOOK_FORMATS and not page_tables \
+                and info.get("body_chars", 0) >= PAGE_PROSE_CHARS:
+            _join(out_dir, entry, page, next(a for a in atts if a["url"] == chosen[1]))
     return entries
+
+
+def _join(out_dir: Path, entry: dict[str, Any], page: dict[str, Any], book: dict[str, Any]) -> None:
+    """The page's prose and the workbook's tables as one report (``joined.py``): role
+    ``page+attachment``, ``path`` the joined file, ``parts`` the two downloads it was made from.
+    When either cannot be read the workbook alone stays the choice, the reason saying why."""
+    try:
+        path = write_joined(out_dir, page, book)
+    except (ExtractorError, OSError) as exc:
+        entry["reason"] += f"; not joined with the page ({str(exc)[:200]})"
+        return
+    entry.update(path=path, role="page+attachment", parts=[out_dir / page["path"], out_dir / book["path"]],
+                 reason="page text with the workbook's tables, joined (the page holds the prose, the "
+                        "workbook the tables)")
 
 
 def _page_images(out_dir: Path, page: dict[str, Any], info: dict[str, Any],

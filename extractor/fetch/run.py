@@ -305,7 +305,7 @@ class Crawl:
                 self.add(_Job(img, "image", job.url, job.source))
 
 
-STALE_TEMP = ("*.images.tmp", ".reports.csv.tmp")  # written under these names, then renamed
+STALE_TEMP = ("*.images.tmp", "*.joined.tmp", ".reports.csv.tmp")  # written under these names, then renamed
 
 
 def clean_partials(out_dir: Path) -> None:
