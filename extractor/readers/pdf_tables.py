@@ -9,6 +9,7 @@ empty ``Cell`` in the column its position calls for, never dropped.
 from __future__ import annotations
 
 import bisect
+import math
 import re
 from dataclasses import dataclass, field
 
@@ -247,9 +248,14 @@ def _row_bounds(region, lines: list[Line], boxes: list[Box], segs: Segs, first_v
     b0 = max([bottom] + [ln.bottom + 1 for ln in lines])
     bounds = _cluster(ruled + [t0, b0], 2.0)
     inferred: list[float] = []
+    # the value boxes by the middle of their height: a band's are found by bisection
+    mids = sorted(((x.top + x.bottom) / 2, x.line) for x in boxes if x.numeric and x.x0 >= first_value_x - 1)
+    if not all(math.isfinite(m) for m, _ in mids):
+        mids = [((x.top + x.bottom) / 2, x.line) for x in boxes if x.numeric and x.x0 >= first_value_x - 1]
+    keys = [m for m, _ in mids] if mids and math.isfinite(mids[-1][0]) else None
     for a, b in zip(bounds, bounds[1:]):
-        anchors = {x.line for x in boxes if x.numeric and x.x0 >= first_value_x - 1
-                   and a <= (x.top + x.bottom) / 2 <= b}
+        near = mids[bisect.bisect_left(keys, a):bisect.bisect_right(keys, b)] if keys is not None else mids
+        anchors = {line for m, line in near if a <= m <= b}
         # a band of two or more number lines; in a table drawn without column rules, also a
         # band of header lines (a three-line table's header has no rules between its rows)
         if len(anchors) >= 2 or (header_rows and not anchors):
@@ -442,14 +448,25 @@ def _header_spans(row_lines: list[Line], boxes: list[Box], segs: Segs, xs: list[
     chunks_ = [ck for ln in row_lines for ck, num in zip(ln.chunks, _numeric(ln)) if not num]
     cols_of = [{min(max(bisect.bisect_right(xs, _mid(ch)) - 1, 0), nc - 1) for ch in ck} for ck in chunks_]
     out = []
+    # number tops and text boxes by top, for bisection (all finite: else every box is tried)
+    num_tops = sorted(b.top for b in boxes if b.numeric)
+    texts = sorted((b for b in boxes if not b.numeric), key=lambda b: b.top)
+    text_tops = [b.top for b in texts]
+    sortable = all(map(math.isfinite, num_tops)) and all(map(math.isfinite, text_tops))
     for k, ck in enumerate(chunks_):
         x0, x1 = ck[0]["x0"], ck[-1]["x1"]
         bottom = max(ch["bottom"] for ch in ck)
-        nums_below = [b.top for b in boxes if b.numeric and b.top > bottom]
-        limit = min(nums_below) if nums_below else float("inf")
+        if sortable:  # the least number top below the chunk
+            i = bisect.bisect_right(num_tops, bottom)
+            limit = num_tops[i] if i < len(num_tops) else float("inf")
+            cands = texts[bisect.bisect_left(text_tops, bottom - 1):bisect.bisect_left(text_tops, limit)]
+        else:
+            nums_below = [b.top for b in boxes if b.numeric and b.top > bottom]
+            limit = min(nums_below) if nums_below else float("inf")
+            cands = texts
         own = next((block[id(b)] for b in boxes if abs(b.x0 - x0) < 0.01 and abs(b.top - ck[0]["top"]) < 1.5), -1)
-        under = [b.top for b in boxes if not b.numeric and bottom - 1 <= b.top < limit and x0 <= b.cx <= x1
-                 and block[id(b)] != own]
+        # only their least top is used below, so their order does not matter
+        under = [b.top for b in cands if bottom - 1 <= b.top < limit and x0 <= b.cx <= x1 and block[id(b)] != own]
         if not under:
             continue  # nothing of another cell below it: it heads one column
         cx = (x0 + x1) / 2
