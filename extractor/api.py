@@ -1,32 +1,29 @@
-"""The library's entry point: ``extract`` one report; ``extract_many`` builds a ``Dataset``."""
+"""The library's entry point: ``extract`` one report; ``extract_many`` builds a ``Dataset``.
+
+This module reads inputs (paths, bytes, folders) and hands each to a reader and then to
+``pipeline.extract_document``, the one way from a document to a ``Report``.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import os
-import re
 import stat
 from pathlib import Path
 from typing import Iterable, Union
 
-from . import __version__
-from .checks import CheckResult, run_checks
-from .corrections import Corrections, as_corrections, correct_cells
-from .errors import ExtractorError, InputError, LimitExceededError, NotAReportError
+from .corrections import Corrections, as_corrections
+from .errors import ExtractorError, InputError, LimitExceededError
 from .limits import DEFAULT_LIMITS, Limits, resolve
-from .mapping.agency import AgencyTable, agency_id
-from .mapping.mapper import MapResult, detect_template, map_document
-from .mapping.metadata import (agency_from_title, body_above_title, find_title, page_metadata, parse_date,
-                               report_year, scope, signature)
-from .mapping.sections import extract_sections
-from .model import Document
+from .mapping.agency import AgencyTable
 from .names import display_name
+from .pipeline import apply_agencies, apply_corrections, extract_document
 from .readers import read_document
 from .report import Report
-from .schema import TEMPLATES
+
+__all__ = ["extract", "extract_document", "extract_many", "iter_inputs", "load", "apply_corrections"]
 
 Source = Union[str, os.PathLike, bytes]
-_YEAR = re.compile(r"(?:19|20)\d{2}\s*年")
 MAX_FILE_BYTES = DEFAULT_LIMITS.max_file_bytes
 
 
@@ -121,126 +118,12 @@ def extract(source: Source, *, name: str | None = None, encoding: str | None = N
     if corr is not None:
         apply_corrections(report, corr)
     if table is not None:
-        report.metadata["agency_id"] = table.resolve(report.metadata.get("agency"), report.metadata.get("agency_id"))
+        apply_agencies(report, table)
     return report
 
 
 def _agency_table(value: AgencyTable | str | os.PathLike | None) -> AgencyTable | None:
     return value if value is None or isinstance(value, AgencyTable) else AgencyTable.load(value)
-
-
-def apply_corrections(report: Report, corrections: Corrections) -> int:
-    """Apply the corrections naming this report (by sha256): values, states, notes, checks again."""
-    n, warnings, checks = correct_cells(report.cells, report.template, report.metadata.get("sha256"), corrections)
-    if checks is not None:
-        report.checks = checks
-    report.warnings.extend(warnings)
-    report.metadata["n_corrections"] = n
-    return n
-
-
-def extract_document(doc: Document, *, source: str | None = None, sha256: str | None = None) -> Report:
-    """Map an already-read Document (from any reader) into a Report."""
-    warnings = list(doc.warnings)
-    title = find_title(doc)
-    year = report_year(title, doc)
-    sig = signature(doc)
-    page = page_metadata(doc)
-    # the title, the line above it, the signature: never the CMS's publisher (SCHEMA.md metadata)
-    agency = agency_from_title(title) or body_above_title(doc, title) or sig.body
-    if agency is None:
-        warnings.append("agency: the report names no body (not in the title, the line above it or a signature)")
-    published = sig.date or (parse_date(page["date"]) if "date" in page else None)
-    if year is None and published is not None:
-        year = published.year - 1
-        warnings.append(f"year: not printed in the title; taken as the year before publication ({year})")
-
-    template_key, tw = detect_template(doc, year)
-    warnings.extend(tw)
-    if template_key is None:
-        _legacy_or_raise(doc, title, year, source)
-        template = "legacy"
-        warnings.append("legacy: no table of the 2019 or 2021 template; free-form report, no cells")
-        cells: list[dict] = []
-        checks = []
-    else:
-        result = map_document(doc, template_key)
-        if not result.tables_found:
-            raise NotAReportError(f"{source or 'input'}: no table of the {template_key} template could be read")
-        warnings.extend(result.warnings)
-        template = template_key
-        checks = run_checks(TEMPLATES[template_key],
-                            {(c.table, c.row, c.column): (c.value, c.state) for c in result.cells})
-        if _refuse_unconfirmed_positions(result, checks, warnings):
-            checks = run_checks(TEMPLATES[template_key],
-                                {(c.table, c.row, c.column): (c.value, c.state) for c in result.cells})
-        cells = [_cell_dict(c) for c in result.cells]
-        if doc.meta.get("ocr"):  # OCR'd: name likely misreads and unsure cells (never changed)
-            from .ocr.suspects import ocr_warnings
-            warnings.extend(ocr_warnings(TEMPLATES[template_key], cells, checks))
-    metadata = {
-        "agency": agency,
-        "agency_id": agency_id(agency, "\n".join(p.text for p in doc.paragraphs())),
-        "year": year,
-        "published": published.isoformat() if published else None,
-        "title": title,
-        "template": template,
-        "scope": scope(title, doc),
-        "source": source,
-        "sha256": sha256,
-        "format": doc.format,
-        "extractor_version": __version__,
-    }
-    sections = extract_sections(doc, stop_at=sig.paragraphs[0] if sig.paragraphs else None)
-    return Report(template, metadata, cells, checks, sections, warnings)
-
-
-def _legacy_or_raise(doc: Document, title: str | None, year: int | None, source: str | None) -> None:
-    """A document without template tables is a legacy report only if it is one report on 2018 or
-    earlier; a listing of reports, a 2019+ report whose tables are images, or anything else is not."""
-    where = source or "input"
-    titles = {re.sub(r"\s+", "", p.text) for p in doc.paragraphs()
-              if len(p.text) <= 80 and "政府信息公开" in p.text and ("年度报告" in p.text or "年报" in p.text)
-              and _YEAR.search(p.text)}
-    if len(titles) >= 3:
-        raise NotAReportError(f"{where}: a list of {len(titles)} reports (a listing page), not a report")
-    text = sum(len(p.text) for p in doc.paragraphs())
-    if title is None or year is None or text < 400:
-        raise NotAReportError(f"{where}: not a government-information-disclosure annual report "
-                              "(none of its tables or headings match the templates)")
-    if year >= 2019:
-        raise NotAReportError(f"{where}: a {year} report without any table of the template in its text "
-                              "(the tables may be images)")
-
-
-def _refuse_unconfirmed_positions(result: MapResult, checks: list[CheckResult], warnings: list[str]) -> bool:
-    """A table read wholly by position stands only if its checks pass; otherwise its cells are
-    unreadable (a number is never guessed). True when some cells were refused."""
-    refused = False
-    for table in result.position_tables:
-        own = [c for c in checks if c.check.startswith(table + ".")]
-        if own and all(c.status == "pass" for c in own):
-            warnings.append(f"{table}: the rows read by position are confirmed by the table's checks")
-            continue
-        for c in result.cells:
-            if c.table == table and c.how == "position":
-                c.value, c.state = None, "unreadable"
-        warnings.append(f"{table}: the rows read by position are not confirmed by the table's checks; "
-                        "their cells are left unreadable")
-        refused = True
-    return refused
-
-
-def _cell_dict(c) -> dict:
-    prov = c.provenance
-    return {
-        "table": c.table, "row": c.row, "column": c.column, "value": c.value, "raw": c.raw,
-        "state": c.state, "unit": c.unit, "how": c.how, "note": None,
-        "page": prov.page if prov else None,
-        "path": prov.path if prov else None,
-        "bbox": list(prov.bbox) if prov and prov.bbox else None,
-        "confidence": prov.confidence if prov else None,
-    }
 
 
 # Walking a folder skips what is plainly not a report (scripts, data we write, notes) and the

@@ -91,7 +91,7 @@ def unchecked(report: Report, pages: list[int], why: str) -> Report:
 def _readings(doc: Document, data: bytes, pages: list[int], report: Report) -> tuple[Report, Report, list[int]] | None:
     """(text-layer reading, image reading, pages read), both mapped; None when no page image
     shows a ruled grid."""
-    from .api import extract_document
+    from .pipeline import extract_document
     from .ocr.engine import recognise
     from .ocr.layout import page_blocks
     from .ocr.reader import prepare_page
