@@ -125,6 +125,7 @@ APPLICANT_COLUMNS: tuple[Column, ...] = (
 # Printed by some bodies between 其他 and 总计; read and checked, but not part of the schema.
 SUBTOTAL_LABEL = "小计"
 APPLICANT_GROUP_LABELS = ("申请人情况", "法人或其他组织")
+CONTENT_HEADER = "信息内容"  # the header over part 二's row labels
 
 REVIEW_COLUMNS: tuple[Column, ...] = (
     Column("upheld", "结果维持", short="维持"),
@@ -146,7 +147,7 @@ _ACTIVE_2021 = TableSpec(
         Row("administrative_coercion", "行政强制", columns=(_DECISIONS_2021,)),
         Row("administrative_fees", "行政事业性收费", columns=(_FEE_AMOUNT,)),
     ),
-    markers=("第二十条第", "信息内容", "本年制发件数", "本年处理决定数量", "本年收费金额"),
+    markers=("第二十条第", CONTENT_HEADER, "本年制发件数", "本年处理决定数量", "本年收费金额"),
 )
 
 _LICENSING_COLS = (_PREVIOUS_ITEMS, _CHANGE, _DECISIONS_2019)
@@ -163,7 +164,7 @@ _ACTIVE_2019 = TableSpec(
         Row("administrative_fees", "行政事业性收费", columns=(_PREVIOUS_ITEMS, _CHANGE)),
         Row("government_procurement", "政府集中采购", ("政府采购",), columns=(_PROCUREMENT_ITEMS, _PROCUREMENT_AMOUNT)),
     ),
-    markers=("第二十条第", "信息内容", "本年新制作数量", "上一年项目数量", "采购项目数量"),
+    markers=("第二十条第", CONTENT_HEADER, "本年新制作数量", "上一年项目数量", "采购项目数量"),
 )
 
 _G3, _G4, _G5, _G6 = "（三）不予公开", "（四）无法提供", "（五）不予处理", "（六）其他处理"

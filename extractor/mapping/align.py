@@ -14,7 +14,7 @@ from functools import lru_cache
 from typing import Callable
 
 from ..model import Cell
-from ..schema import APPLICANT_COLUMNS, Row, TableSpec
+from ..schema import APPLICANT_COLUMNS, APPLICANT_GROUP_LABELS, CONTENT_HEADER, Row, TableSpec
 from .labels import normalise
 from .rows import RowView
 
@@ -48,7 +48,8 @@ def _words(spec: TableSpec) -> tuple[frozenset[str], tuple[str, ...], frozenset[
                           | {normalise(m) for m in spec.markers}))
     columns = {normalise(c.label) for r in spec.rows for c in spec.columns_of(r)}
     columns |= {normalise(a) for r in spec.rows for c in spec.columns_of(r) for a in c.aliases}
-    columns |= {normalise(c.label) for c in APPLICANT_COLUMNS} | {"信息内容", "申请人情况", "法人或其他组织"}
+    columns |= {normalise(c.label) for c in APPLICANT_COLUMNS}
+    columns |= {normalise(h) for h in (CONTENT_HEADER, *APPLICANT_GROUP_LABELS)}
     return exact, groups, frozenset(k for k in columns if k)
 
 
