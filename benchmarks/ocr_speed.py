@@ -21,7 +21,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 import extractor  # noqa: E402
 from extractor.ocr import ocr_available  # noqa: E402
-from extractor.ocr.suspects import LOW_CONFIDENCE  # noqa: E402
+from extractor.checks.suspects import LOW_CONFIDENCE  # noqa: E402
 
 DEFAULT = sorted(p for p in (ROOT / "fixtures" / "ocr").iterdir() if p.suffix in (".pdf", ".png", ".jpg"))
 

@@ -73,7 +73,7 @@ def crosscheck(report: Report, doc: Document, data: bytes, *, limits: Limits) ->
 
 def unchecked(report: Report, pages: list[int], why: str) -> Report:
     """The report as read from the hidden layer, with warnings that it was not checked."""
-    from .ocr.suspects import suspect_cells
+    from .checks.suspects import suspect_cells
     report.warnings.append(f"{pages_phrase(pages)}: the numbers come from a scanner's hidden text layer that could "
                            f"not be checked against the page image ({why})")
     if any(c.status == "fail" for c in report.checks):
@@ -237,7 +237,7 @@ def decide(text: Report, image: Report, pages: list[int]) -> Report:
                     f"(how 'ocr'), {len(differing) - taken} kept from the text layer")
     warnings += notes
     checks = run_checks(template, {(c["table"], c["row"], c["column"]): (c["value"], c["state"]) for c in cells})
-    from .ocr.suspects import ocr_warnings
+    from .checks.suspects import ocr_warnings
     warnings += ocr_warnings(template, cells, checks)
     return Report(text.template, text.metadata, cells, checks, text.sections, warnings)
 

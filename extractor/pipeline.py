@@ -72,7 +72,7 @@ def extract_document(doc: Document, *, source: str | None = None, sha256: str | 
                                 {(c.table, c.row, c.column): (c.value, c.state) for c in result.cells})
         cells = [_cell_dict(c) for c in result.cells]
         if doc.meta.get("ocr"):  # OCR'd: name likely misreads and unsure cells (never changed)
-            from .ocr.suspects import ocr_warnings
+            from .checks.suspects import ocr_warnings
             warnings.extend(ocr_warnings(TEMPLATES[template_key], cells, checks))
     metadata = {
         "agency": agency,

@@ -21,7 +21,7 @@ import extractor
 from extractor.checks import run_checks
 from extractor.errors import NoTextLayerError, UnsupportedFormatError
 from extractor.ocr import EXTRA_INSTALL, ocr_available
-from extractor.ocr.suspects import LOW_CONFIDENCE, ocr_warnings, suspect_cells
+from extractor.checks.suspects import LOW_CONFIDENCE, ocr_warnings, suspect_cells
 from extractor.schema import TEMPLATES
 
 ROOT = Path(__file__).resolve().parent.parent

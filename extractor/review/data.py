@@ -17,7 +17,7 @@ from typing import Any, Mapping
 import pandas as pd
 
 from ..dataset import read_frames
-from ..ocr.suspects import LOW_CONFIDENCE  # the threshold the OCR warnings use (no OCR library imported)
+from ..checks.suspects import LOW_CONFIDENCE  # the threshold the OCR warnings use (no OCR library imported)
 
 NEEDED = ("reports", "cells", "checks")
 _PLAIN_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from ..checks import CheckResult, run_checks
+from . import CheckResult, run_checks
 from ..schema import Template
 
 LOW_CONFIDENCE = 0.9

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable, Mapping
 
-from .schema import Template
+from ..schema import Template
 
 Address = tuple[str, str, str]
 
