@@ -15,7 +15,7 @@ from typing import Callable
 
 from ..model import Cell
 from ..schema import APPLICANT_COLUMNS, APPLICANT_GROUP_LABELS, CONTENT_HEADER, Row, TableSpec
-from .labels import normalise
+from .labels import normalise, row_keys
 from .rows import RowView
 
 # How a row was matched: by its label ("label"), by its label once the pieces of a row broken
@@ -36,14 +36,9 @@ class Placed:
 
 
 @lru_cache(maxsize=None)
-def _row_keys(row: Row) -> tuple[str, ...]:
-    return tuple(sorted(k for k in {normalise(row.label), *(normalise(a) for a in row.aliases)} if k))
-
-
-@lru_cache(maxsize=None)
 def _words(spec: TableSpec) -> tuple[frozenset[str], tuple[str, ...], frozenset[str]]:
     """(every exact row key, group and marker labels, column and header labels) of a table."""
-    exact = frozenset(k for r in spec.rows for k in _row_keys(r))
+    exact = frozenset(k for r in spec.rows for k in row_keys(r))
     groups = tuple(sorted({normalise(r.group) for r in spec.rows if r.group}
                           | {normalise(m) for m in spec.markers}))
     columns = {normalise(c.label) for r in spec.rows for c in spec.columns_of(r)}
@@ -95,7 +90,7 @@ def has_values(rv: RowView) -> bool:
 
 def similarity(text: str, row: Row) -> float:
     """How close a printed label is to any wording of a schema row (0..1)."""
-    return max((SequenceMatcher(None, text, k, autojunk=False).ratio() for k in _row_keys(row)), default=0.0)
+    return max((SequenceMatcher(None, text, k, autojunk=False).ratio() for k in row_keys(row)), default=0.0)
 
 
 Matcher = Callable[[TableSpec, list[str]], "tuple[Row | None, bool]"]
@@ -185,7 +180,7 @@ def _completed_row(spec: TableSpec, text: str) -> Row | None:
     if not text:
         return None
     for row in spec.rows:
-        if any(k == text or (len(text) >= 4 and k.startswith(text)) for k in _row_keys(row)):
+        if any(k == text or (len(text) >= 4 and k.startswith(text)) for k in row_keys(row)):
             return row
     return None
 

@@ -5,6 +5,10 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..schema import Row
 
 # Kangxi radicals and CJK radical supplement forms some PDF producers emit for common
 # ideographs (NFKC maps the Kangxi block, not all supplement forms), plus the traditional
@@ -55,3 +59,9 @@ def normalise(text: str) -> str:
 def compact(text: str) -> str:
     """NFKC text with whitespace removed but numbering and punctuation kept (for markers)."""
     return re.sub(r"\s+", "", nfkc(text))
+
+
+@lru_cache(maxsize=None)
+def row_keys(row: "Row") -> tuple[str, ...]:
+    """The normalised label and aliases of a schema row (computed once per row)."""
+    return tuple(sorted(k for k in {normalise(row.label), *(normalise(a) for a in row.aliases)} if k))

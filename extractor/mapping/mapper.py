@@ -17,7 +17,7 @@ from ..schema import (APPLICANT_COLUMNS, SUBTOTAL_LABEL, TEMPLATES, Column, Row,
                       Template)
 from .align import (CLOSE_ENOUGH, LABEL, POSITION, Placed, has_values, is_header, join_fragments, own_label,
                     place_by_position, read_all_by_position, similarity)
-from .labels import normalise
+from .labels import normalise, row_keys
 from .numbers import looks_like_value, parse_value
 from .rows import RowView, split_row, transpose
 
@@ -83,12 +83,6 @@ def detect_template(doc: Document, year: int | None) -> tuple[str | None, list[s
 
 # --- row matching -----------------------------------------------------------------------------
 
-@lru_cache(maxsize=None)
-def _keys(row: Row) -> tuple[str, ...]:
-    """The normalised label and aliases of a schema row (computed once per row)."""
-    return tuple(sorted(k for k in {normalise(row.label), *(normalise(a) for a in row.aliases)} if k))
-
-
 def match_row(spec: TableSpec, label_keys: list[str]) -> Row | None:
     """The schema row a printed label names, most specific label cell first."""
     return match_row_how(spec, label_keys)[0]
@@ -108,13 +102,13 @@ def _match(spec: TableSpec, label_keys: tuple[str, ...]) -> tuple[Row | None, bo
     # the last cell, all cells joined, then each earlier cell (text after the label: 见附件)
     candidates = [label_keys[-1], "".join(label_keys), *reversed(label_keys[:-1])]
     for text in candidates:
-        exact = [r for r in spec.rows if text in _keys(r)]
+        exact = [r for r in spec.rows if text in row_keys(r)]
         if exact:
             return exact[0], True
     for text in candidates:
         best: tuple[int, Row] | None = None
         for r in spec.rows:
-            for k in _keys(r):
+            for k in row_keys(r):
                 if len(k) >= 4 and (text.startswith(k) or (len(text) >= 4 and k.startswith(text))
                                     or (text == candidates[1] and text.endswith(k))):
                     if best is None or len(k) > best[0]:
@@ -445,7 +439,7 @@ def _other_handling_aggregate(spec: TableSpec, placed: list[Placed], template_ke
         return None
     aggregate_row = TEMPLATES["2019"].table("requests").row("other_handling")
     for p in placed:
-        if p.row is None and has_values(p.rv) and any(k in _keys(aggregate_row) for k in p.rv.label_keys):
+        if p.row is None and has_values(p.rv) and any(k in row_keys(aggregate_row) for k in p.rv.label_keys):
             p.row, p.exact = aggregate_row, True
             return p
     # its label has a slip or is blank: the one row with values between （五）'s last row and （七）总计
