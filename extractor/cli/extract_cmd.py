@@ -12,7 +12,7 @@ import sys
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
-from typing import List, NoReturn, Optional
+from typing import List, Optional
 
 import typer
 from rich.console import Console
@@ -23,17 +23,12 @@ from ..mapping.agency import AgencyTable
 from ..errors import ExtractorError
 from ..limits import DEFAULT_LIMITS, MB, Limits, WithLimits, set_default_limits
 from ..names import display_name
+from .failing import fail
 from .render import render_report
 
 app = typer.Typer(add_completion=False, help=__doc__, pretty_exceptions_enable=False)
 
 EXIT_INTERNAL = 70
-
-
-def fail(message: str, code: int) -> NoReturn:
-    """The one place a failure reaches the terminal: one line on stderr, then exit."""
-    print(f"error: {message}", file=sys.stderr)
-    raise typer.Exit(code)
 
 
 EPILOG = ("Other commands: [bold]extract fetch[/] URLS… --out DIR (download published reports) · "

@@ -8,7 +8,7 @@ from typing import Optional
 
 import typer
 
-from ..errors import ExtractorError
+from .failing import one_line_errors
 
 app = typer.Typer(add_completion=False, help=__doc__, pretty_exceptions_enable=False)
 
@@ -23,14 +23,8 @@ def run(
     each report with its tables, the equations written out and its source beside them — one HTML page."""
     from ..review import build_review
 
-    try:
+    with one_line_errors("the review page"):
         page = build_review(out, output, max_reports=max_reports)
-    except ExtractorError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        raise typer.Exit(exc.exit_code) from None
-    except OSError as exc:
-        print(f"error: cannot write the review page: {exc}", file=sys.stderr)
-        raise typer.Exit(2) from None
     n = page.to_review
     shown = "" if page.shown == n else f" (the {page.shown} worst listed)"
     print(f"{n} report{'' if n == 1 else 's'} to review of {page.extracted} extracted{shown}; page written to "

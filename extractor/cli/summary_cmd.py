@@ -8,7 +8,7 @@ from typing import Optional
 
 import typer
 
-from ..errors import ExtractorError
+from .failing import one_line_errors
 
 app = typer.Typer(add_completion=False, help=__doc__, pretty_exceptions_enable=False)
 
@@ -21,12 +21,6 @@ def run(
     """Counts by year, template and format; failures; check failure rates; headline figures — one HTML page."""
     from ..summary import write_summary  # imports no plotting library until asked to draw
 
-    try:
+    with one_line_errors("the summary"):
         page = write_summary(out, output)
-    except ExtractorError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        raise typer.Exit(exc.exit_code) from None
-    except OSError as exc:
-        print(f"error: cannot write the summary: {exc}", file=sys.stderr)
-        raise typer.Exit(2) from None
     print(f"summary written to {page}", file=sys.stderr)
