@@ -3,14 +3,16 @@
 >>> from extractor.limits import Limits
 >>> extractor.extract("big.pdf", limits=Limits(max_pdf_pages=2000))   # doctest: +SKIP
 
-``extract(..., limits=None)`` uses the process default (``Limits()`` unless changed with
-``set_default_limits``); the batch runner carries a ``Limits`` into its workers with ``WithLimits``.
+Limits travel explicitly: the CLI builds one ``Limits`` from its options and passes it to
+``extract``/``run_batch``, the batch runner hands it to every worker with each file, and
+``read_document`` hands it to every reader (and to OCR). ``None`` anywhere means ``Limits()``;
+there is no process-wide default to change.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
-from typing import Any, Callable
+from typing import Any
 
 MB = 1024 * 1024
 
@@ -44,32 +46,9 @@ class Limits:
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
 
 
-DEFAULT_LIMITS = Limits()
-_default = DEFAULT_LIMITS
-
-
-def default_limits() -> Limits:
-    """The limits used when a call passes none (``Limits()`` unless ``set_default_limits`` changed it)."""
-    return _default
-
-
-def set_default_limits(limits: Limits | None) -> None:
-    """Make ``limits`` this process's default (None restores the built-in defaults)."""
-    global _default
-    _default = limits if limits is not None else DEFAULT_LIMITS
+DEFAULT_LIMITS = Limits()  # immutable: the built-in defaults, also shown in the CLI's --help
 
 
 def resolve(limits: Limits | None) -> Limits:
-    """``limits`` itself, or the process default when None."""
-    return limits if limits is not None else _default
-
-
-class WithLimits:
-    """A picklable batch task wrapper: makes ``limits`` the worker's default, then runs ``task``."""
-
-    def __init__(self, task: Callable[..., dict], limits: Limits) -> None:
-        self.task, self.limits = task, limits
-
-    def __call__(self, source: Any, name: str) -> dict:
-        set_default_limits(self.limits)
-        return self.task(source, name)
+    """``limits`` itself, or the built-in defaults when None."""
+    return limits if limits is not None else DEFAULT_LIMITS

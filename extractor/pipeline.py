@@ -19,6 +19,7 @@ from .mapping.metadata import (agency_from_title, body_above_title, find_title, 
                                report_year, scope, signature)
 from .mapping.sections import extract_sections
 from .model import Document
+from .readers.hints import Hints
 from .report import Report
 from .schema import TEMPLATES
 
@@ -35,8 +36,12 @@ def apply_corrections(report: Report, corrections: Corrections) -> int:
     return n
 
 
-def extract_document(doc: Document, *, source: str | None = None, sha256: str | None = None) -> Report:
-    """Map an already-read Document (from any reader) into a Report."""
+def extract_document(doc: Document, *, source: str | None = None, sha256: str | None = None,
+                     hints: Hints | None = None) -> Report:
+    """Map an already-read Document (from any reader) into a Report.
+
+    ``hints.published`` (the date of the page an attachment hung from) dates a report that prints
+    no signature date and no page date of its own."""
     warnings = list(doc.warnings)
     title = find_title(doc)
     year = report_year(title, doc)
@@ -47,6 +52,10 @@ def extract_document(doc: Document, *, source: str | None = None, sha256: str | 
     if agency is None:
         warnings.append("agency: the report names no body (not in the title, the line above it or a signature)")
     published = sig.date or (parse_date(page["date"]) if "date" in page else None)
+    if published is None and hints is not None and hints.published:
+        published = parse_date(hints.published)
+        if published is not None:
+            warnings.append(f"published: no date printed in the file; taken from the page it was posted on ({hints.published})")
     if year is None and published is not None:
         year = published.year - 1
         warnings.append(f"year: not printed in the title; taken as the year before publication ({year})")

@@ -57,21 +57,21 @@ def _cli(*args: str) -> list[str]:
 
 # --- tasks that tests put in place of extract_rows ------------------------------------------------
 
-def hang_or_extract(source, name):
+def hang_or_extract(source, name, limits, hints):
     if "hang" in Path(name).name:
         time.sleep(60)
-    return extract_rows(source, name)
+    return extract_rows(source, name, limits, hints)
 
 
-def crash_or_extract(source, name):
+def crash_or_extract(source, name, limits, hints):
     if "crash" in Path(name).name:
         os._exit(3)
-    return extract_rows(source, name)
+    return extract_rows(source, name, limits, hints)
 
 
-def record_pid(folder, source, name):
+def record_pid(folder, source, name, limits, hints):
     (Path(folder) / f"{Path(name).stem}.{os.getpid()}").touch()
-    return extract_rows(source, name)
+    return extract_rows(source, name, limits, hints)
 
 
 # --- tests ----------------------------------------------------------------------------------------

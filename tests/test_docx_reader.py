@@ -11,6 +11,7 @@ import docx
 import pytest
 
 from extractor.errors import ExtractorError, InputError, LimitExceededError
+from extractor.limits import Limits
 from extractor.model import Paragraph, Table
 from extractor.readers import read_document
 from extractor.readers import docx as docx_reader
@@ -187,16 +188,15 @@ def test_dispatch_by_content_not_name() -> None:
     assert doc.format == "docx" and len(list(doc.tables())) == 3
 
 
-def test_zip_bomb_is_refused_before_parsing(monkeypatch) -> None:
+def test_zip_bomb_is_refused_before_parsing() -> None:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("[Content_Types].xml", "<Types/>")
         zf.writestr("word/document.xml", b"\0" * (3 * 1024 * 1024))
     data = buf.getvalue()
     assert len(data) < 50_000
-    monkeypatch.setattr(docx_reader, "MAX_UNCOMPRESSED_BYTES", 2 * 1024 * 1024)
     with pytest.raises(LimitExceededError, match="limit 2 MB"):
-        read_docx(data, source="bomb.docx")
+        read_docx(data, source="bomb.docx", limits=Limits(max_docx_bytes=2 * 1024 * 1024))
 
 
 @pytest.mark.parametrize("data", [

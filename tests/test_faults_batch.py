@@ -93,9 +93,9 @@ HOLD_SCRIPT = """
 import sys, time
 from extractor.batch import extract_rows, run_batch
 
-def slow(source, name):
+def slow(source, name, limits, hints):
     time.sleep(0.3)
-    return extract_rows(source, name)
+    return extract_rows(source, name, limits, hints)
 
 if __name__ == "__main__":
     run_batch([sys.argv[1]], sys.argv[2], jobs=1, task=slow, progress=False)
@@ -154,11 +154,11 @@ def test_a_killed_holder_leaves_no_stale_lock(tmp_path: Path) -> None:
 
 # --- a file that changes while the batch reads it -------------------------------------------------
 
-def change_then_extract(source, name):
+def change_then_extract(source, name, limits, hints):
     """Stands for another program rewriting the file between the run's hashing and the worker's read."""
     if Path(name).name == "live.txt":
         Path(source).write_text(NOTICE, encoding="utf-8")
-    return extract_rows(source, name)
+    return extract_rows(source, name, limits, hints)
 
 
 def test_a_file_changed_during_the_batch_is_recorded_under_what_was_read(tmp_path: Path) -> None:
@@ -186,10 +186,10 @@ def test_a_file_changed_during_the_batch_is_recorded_under_what_was_read(tmp_pat
     assert (pd.read_parquet(out / "reports.parquet")["sha256"] == old_sha).all()
 
 
-def remove_then_extract(source, name):
+def remove_then_extract(source, name, limits, hints):
     if Path(name).name == "gone.txt":
         Path(source).unlink()
-    return extract_rows(source, name)
+    return extract_rows(source, name, limits, hints)
 
 
 def test_a_file_removed_during_the_batch_is_an_error_of_this_run_only(tmp_path: Path) -> None:

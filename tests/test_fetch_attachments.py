@@ -21,6 +21,7 @@ from extractor.fetch import choose_reports, fetch, read_manifest, report_files
 from extractor.fetch.joined import join_documents
 from extractor.fetch.storage import detect_stored, extension_for
 from extractor.readers import read_document
+from extractor.readers.hints import Hints
 
 ROOT = Path(__file__).resolve().parent.parent
 WEB = ROOT / "fixtures" / "web"
@@ -76,7 +77,7 @@ def test_workbook_page_and_its_attachment_are_one_report(site, tmp_path: Path) -
     assert entry["path"].name.endswith(".joined.html") and entry["path"].parent == out
     assert report_files(out) == [(entry["path"], entry["file_url"])]
     # the joined file reads as the two documents joined: the same report, cell for cell
-    page_doc = read_document((out / page["path"]).read_bytes(), encoding=page["charset"])
+    page_doc = read_document((out / page["path"]).read_bytes(), hints=Hints(encoding=page["charset"]))
     book_doc = read_document(data)
     direct = extract_document(join_documents(page_doc, book_doc))
     stored = extractor.extract(entry["path"])
@@ -163,3 +164,33 @@ def test_extension_for_office_families() -> None:
     assert extension_for(b"", "report.pdf", None, "xls") == "xls"  # the name lies: the content decides
     assert extension_for(b"", "报告.wps", None, "doc") == "wps"
     assert extension_for(b"", "附表.zip", None, "xlsx") == "xlsx"
+
+
+def test_an_attachment_is_dated_by_its_page_when_it_prints_no_date(site, tmp_path: Path) -> None:
+    """The page's 发文日期 travels with a fetched attachment into the batch (``Hints.published``),
+    and dates a file that prints no signature date of its own."""
+    from extractor.batch.inputs import collect_inputs
+    from extractor.batch.task import extract_rows
+    from extractor.limits import Limits
+
+    pages = [p for p, w in EXPECTED["pages"].items() if w.get("report_role") == "attachment"]
+    out = tmp_path / "raw"
+    fetch([site.url(p) for p in pages], out, **FAST)
+    entries = {e["page_url"]: e for e in choose_reports(out)}
+    inputs = {x.source: x for x in collect_inputs([out / "manifest.jsonl"])}
+    for p in pages:
+        date = EXPECTED["pages"][p]["metadata"]["发文日期"]
+        entry = entries[site.url(p)]
+        assert entry["page_date"] == date
+        assert inputs[entry["file_url"]].hints == Hints(published=date)
+    # a file without a signature date: the page's date, said in a warning; a printed date wins
+    lines = (ROOT / "fixtures" / "seed" / "000_3a7ed7c9ae9b3af5.txt").read_text(encoding="utf-8").splitlines()
+    assert lines[-1] == "2025年1月10日"
+    undated = tmp_path / "undated.txt"
+    undated.write_text("\n".join(lines[:-1]) + "\n", encoding="utf-8")
+    rows = extract_rows(str(undated), "undated.txt", Limits(), Hints(published="2025-01-12"))
+    assert rows["report"]["published"] == "2025-01-12"
+    assert "taken from the page it was posted on (2025-01-12)" in rows["report"]["warnings"]
+    assert extract_rows(str(undated), "undated.txt", Limits(), Hints())["report"]["published"] is None
+    dated = (ROOT / "fixtures" / "seed" / "000_3a7ed7c9ae9b3af5.txt")
+    assert extract_rows(str(dated), "d.txt", Limits(), Hints(published="2025-01-12"))["report"]["published"] == "2025-01-10"

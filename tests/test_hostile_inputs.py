@@ -19,7 +19,6 @@ from typing import Callable
 
 import pytest
 
-from extractor.limits import set_default_limits
 
 ROOT = Path(__file__).resolve().parents[1]
 FIX = ROOT / "fixtures"
@@ -284,12 +283,6 @@ def _doc_rows() -> dict[str, tuple[str, int]]:
         if m:
             rows[m.group(1)] = (m.group(2).replace("\\|", "|"), int(m.group(3)))
     return rows
-
-
-@pytest.fixture(autouse=True)
-def _restore_limits():
-    yield
-    set_default_limits(None)  # the CLI sets the process default
 
 
 def _cli(capsys, *argv: str) -> tuple[int, str, str]:

@@ -4,6 +4,7 @@ the process default, and the batch runner's workers."""
 from __future__ import annotations
 
 import dataclasses
+import re
 import io
 import time
 import zipfile
@@ -14,7 +15,7 @@ import pytest
 from extractor import extract
 from extractor.batch import extract_rows, run_batch
 from extractor.errors import LimitExceededError
-from extractor.limits import DEFAULT_LIMITS, Limits, WithLimits, default_limits, set_default_limits
+from extractor.limits import DEFAULT_LIMITS, Limits
 from extractor.readers import read_document
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -23,12 +24,6 @@ HTML = FIX / "html" / "utf8_bom.html"
 PDF = FIX / "pdf" / "report_2019.pdf"
 DOCX = FIX / "docx" / "report_2021.docx"
 SEED = FIX / "seed" / "000_3a7ed7c9ae9b3af5.txt"
-
-
-@pytest.fixture(autouse=True)
-def _restore_default():
-    yield
-    set_default_limits(None)
 
 
 def test_defaults_and_validation() -> None:
@@ -53,13 +48,47 @@ def test_file_size_limit_for_paths_and_bytes(tmp_path: Path) -> None:
     assert extract(HTML, limits=Limits(max_file_bytes=size)).template == "2021"
 
 
-def test_process_default_applies_when_no_limits_are_passed() -> None:
-    set_default_limits(Limits(max_file_bytes=1000))
-    assert default_limits().max_file_bytes == 1000
-    with pytest.raises(LimitExceededError):
-        extract(HTML)
-    set_default_limits(None)
-    assert extract(HTML).template == "2021"
+def test_no_process_wide_default_to_change() -> None:
+    """Limits travel as arguments only: the module offers no default to change behind a call."""
+    import extractor.limits as module
+
+    assert not [n for n in vars(module) if "set_default" in n or n == "WithLimits"]
+    assert extract(HTML).template == "2021"  # None means Limits()
+
+
+# Each registered reader, called the one way, honours the limits it is handed.
+READER_CASES = {
+    "text": (SEED, Limits(max_blocks=3), "over 3 paragraphs and tables"),
+    "html": (HTML, Limits(max_html_depth=3), "HTML nesting deeper than 3"),
+    "pdf": (PDF, Limits(max_pdf_pages=1), "PDF has 2 pages (limit 1"),
+    "docx": (DOCX, Limits(max_docx_bytes=1000), "limit 0 MB"),
+    "xlsx": (FIX / "xlsx" / "annex_one_sheet.xlsx", Limits(max_table_cells=10), "limit 10"),
+    "ofd": (FIX / "ofd" / "report_2021.ofd", Limits(max_pdf_pages=1), "limit 1"),
+}
+
+
+@pytest.mark.parametrize("fmt", sorted(READER_CASES))
+def test_every_reader_takes_limits_in_one_signature(fmt: str) -> None:
+    from extractor.readers import reader_for
+    from extractor.readers.detect import detect_format
+    from extractor.readers.hints import Hints
+
+    path, limits, message = READER_CASES[fmt]
+    data = path.read_bytes()
+    assert detect_format(data) == fmt
+    reader = reader_for(fmt)
+    assert reader(data, source=path.name, hints=Hints(), limits=Limits()).blocks  # the defaults read it
+    with pytest.raises(LimitExceededError, match=re.escape(message)):
+        reader(data, source=path.name, hints=Hints(), limits=limits)
+
+
+def test_image_reader_takes_the_ocr_limit() -> None:
+    from extractor.errors import UnsupportedFormatError
+    from extractor.readers import reader_for
+
+    image = (FIX / "ocr" / "report_2019_long_image.png").read_bytes()
+    with pytest.raises(UnsupportedFormatError, match="OCR is off"):
+        reader_for("image")(image, source="scan.png", limits=Limits(max_ocr_pages=0))
 
 
 def _pdf_with_pages(n: int) -> bytes:
@@ -135,11 +164,11 @@ def test_cell_text_limit_cuts_and_warns() -> None:
 
 # --- batch: the time limit per file, and limits carried into the workers ------------------------
 
-def hang_on_named(source, name):
+def hang_on_named(source, name, limits, hints):
     """A batch task that hangs on 'hang.txt' and extracts everything else (module level: picklable)."""
     if str(name).endswith("hang.txt"):
         time.sleep(600)
-    return extract_rows(source, name)
+    return extract_rows(source, name, limits, hints)
 
 
 def test_batch_time_limit_and_limits_reach_the_workers(tmp_path: Path) -> None:
@@ -150,8 +179,8 @@ def test_batch_time_limit_and_limits_reach_the_workers(tmp_path: Path) -> None:
     (inputs / "report.pdf").write_bytes(PDF.read_bytes())
     limits = Limits(max_pdf_pages=1, timeout_s=2.0)
     started = time.monotonic()
-    result = run_batch([inputs], tmp_path / "out", jobs=2, timeout=limits.timeout_s,
-                       task=WithLimits(hang_on_named, limits), progress=False, formats=["csv"])
+    result = run_batch([inputs], tmp_path / "out", jobs=2, limits=limits,
+                       task=hang_on_named, progress=False, formats=["csv"])
     assert time.monotonic() - started < 60
     assert (result.total, result.ok, result.failed) == (3, 1, 2)
     errors = {Path(r.source).name: (r.error_type, r.message) for r in result.errors.itertuples()}
@@ -160,6 +189,22 @@ def test_batch_time_limit_and_limits_reach_the_workers(tmp_path: Path) -> None:
         "report.pdf": ("LimitExceededError",
                        f"{inputs / 'report.pdf'}: PDF has 2 pages (limit 1; raise it with --max-pages)"),
     }
+
+
+def test_a_raised_file_limit_reaches_the_batch_hashing_and_the_workers(tmp_path: Path) -> None:
+    """Over the built-in 200 MB but under --max-file-mb 300: read (and refused for its content,
+    not its size) -- the limit is not a copy taken when a module was imported."""
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    with open(inputs / "big.bin", "wb") as fh:  # sparse: no disk used
+        fh.truncate(DEFAULT_LIMITS.max_file_bytes + 1)
+    result = run_batch([inputs], tmp_path / "out", jobs=1, limits=Limits(max_file_bytes=300 * 2**20),
+                       progress=False, formats=["csv"])
+    assert [(r.error_type, r.message) for r in result.errors.itertuples()] == [
+        ("UnsupportedFormatError", f"{inputs / 'big.bin'}: unsupported content (binary data of no known document type)")]
+    refused = run_batch([inputs], tmp_path / "out2", jobs=1, progress=False, formats=["csv"])
+    assert [r.error_type for r in refused.errors.itertuples()] == ["InputError"]
+    assert "over the 209715200-byte limit" in refused.errors.iloc[0]["message"]
 
 
 def test_ocr_can_be_turned_off_and_is_bounded(tmp_path) -> None:

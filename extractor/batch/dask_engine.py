@@ -8,18 +8,20 @@ from collections import deque
 from typing import Any, Iterable
 
 from .. import __version__
-from ..api import load
+from ..files import load
 from ..dataset import error_rows
 from ..errors import ExtractorError, MissingDependencyError
+from ..limits import Limits
+from ..readers.hints import Hints
 from .pool import Job, OnResult
 from .task import Task, crash_rows, named, safe_call, timeout_rows
 
 
-def _remote(task: Task, data: bytes, name: str, timeout: float | None) -> dict:
+def _remote(task: Task, data: bytes, name: str, limits: Limits, hints: Hints, timeout: float | None) -> dict:
     """Runs on a Dask worker: the task in a thread, given up after ``timeout`` seconds (Dask cannot
     kill a running task, so a hung thread is left behind; the file is recorded as timed out)."""
     box: dict[str, Any] = {}
-    thread = threading.Thread(target=lambda: box.update(rows=safe_call(task, data, name)), daemon=True)
+    thread = threading.Thread(target=lambda: box.update(rows=safe_call(task, data, name, limits, hints)), daemon=True)
     thread.start()
     thread.join(timeout)
     if "rows" not in box:
@@ -30,12 +32,13 @@ def _remote(task: Task, data: bytes, name: str, timeout: float | None) -> dict:
 class DaskEngine:
     """Submit jobs to the scheduler at ``address``, keeping a bounded number in flight."""
 
-    def __init__(self, task: Task, address: str, *, timeout: float | None = 120.0, in_flight: int | None = None) -> None:
+    def __init__(self, task: Task, address: str, *, limits: Limits, timeout: float | None = 120.0,
+                 in_flight: int | None = None) -> None:
         try:
             from distributed import Client
         except ImportError:
             raise MissingDependencyError("--engine dask needs the dask extra: pip install 'gov-disclosure-extractor[dask]'") from None
-        self.task, self.timeout = task, timeout
+        self.task, self.timeout, self.limits = task, timeout, limits
         try:
             self.client = Client(address, timeout=30, set_as_default=False)
         except (OSError, TimeoutError) as exc:
@@ -51,14 +54,14 @@ class DaskEngine:
         ac = as_completed(loop=self.client.loop, with_results=False)
 
         def submit() -> None:
-            key, path, name = pending.popleft()
+            key, path, name, hints = pending.popleft()
             try:
-                data, _ = load(path)
+                data, _ = load(path, max_bytes=self.limits.max_file_bytes)
             except ExtractorError as exc:  # gone or unreadable since it was hashed: this run only
                 rows = error_rows(type(exc).__name__, named(name, str(exc)), None, __version__)
                 on_result(key, name, {**rows, "unread": True})
                 return
-            fut = self.client.submit(_remote, self.task, data, name, self.timeout, pure=False)
+            fut = self.client.submit(_remote, self.task, data, name, self.limits, hints, self.timeout, pure=False)
             meta[fut.key] = (key, name)
             ac.add(fut)
 

@@ -8,9 +8,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
-from ..api import MAX_FILE_BYTES, iter_inputs, not_regular
 from ..errors import InputError
+from ..files import not_regular
 from ..names import display_name
+from ..readers.hints import NO_HINTS, Hints
+from .walk import iter_inputs
 
 MANIFEST_NAME = "manifest.jsonl"
 
@@ -22,6 +24,7 @@ class Input:
 
     path: Path
     source: str
+    hints: Hints = NO_HINTS  # e.g. the date of the article page a fetched attachment hung from
     sha256: str | None = None
     error_type: str | None = None
     error: str | None = None
@@ -29,9 +32,9 @@ class Input:
 
 
 def manifest_support() -> bool:
-    """Whether the fetcher (``extractor.fetch.report_files``) is installed."""
+    """Whether the fetcher (``extractor.fetch.choose_reports``) is installed."""
     try:
-        from ..fetch import report_files  # noqa: F401
+        from ..fetch import choose_reports  # noqa: F401
     except ImportError:
         return False
     return True
@@ -40,9 +43,11 @@ def manifest_support() -> bool:
 def _manifest_inputs(manifest: Path) -> list[Input]:
     if not manifest_support():
         raise InputError(f"{manifest}: reading fetcher manifests needs extractor.fetch, not installed")
-    from ..fetch import report_files
+    from ..fetch import choose_reports
 
-    return [Input(Path(p), display_name(url or p)) for p, url in report_files(manifest.parent)]
+    return [Input(Path(e["path"]), display_name(e["file_url"] or e["path"]),
+                  Hints(published=e.get("page_date")) if e.get("page_date") else NO_HINTS)
+            for e in choose_reports(manifest.parent) if e["path"] is not None]
 
 
 def collect_inputs(paths: Iterable[str | Path]) -> list[Input]:
@@ -59,7 +64,7 @@ def collect_inputs(paths: Iterable[str | Path]) -> list[Input]:
     return out
 
 
-def hash_input(item: Input, max_bytes: int = MAX_FILE_BYTES) -> Input:
+def hash_input(item: Input, max_bytes: int) -> Input:
     """Fill in ``sha256`` (or the reason the file cannot be read) without loading it whole.
 
     Only regular files are read: a FIFO would block the run and a device never end."""

@@ -12,9 +12,11 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from typing import Any, Callable, Iterable
 
+from ..limits import Limits
+from ..readers.hints import Hints
 from .task import Task, crash_rows, safe_call, timeout_rows
 
-Job = tuple[Any, str, str]  # (key, path, name)
+Job = tuple[Any, str, str, Hints]  # (key, path, name, hints)
 OnResult = Callable[[Any, str, dict], None]  # (key, name, rows)
 
 
@@ -27,7 +29,7 @@ def _context() -> mp.context.ForkServerContext | mp.context.SpawnContext:
     return mp.get_context("spawn")
 
 
-def _worker(conn: Connection, task: Task, max_tasks: int | None) -> None:
+def _worker(conn: Connection, task: Task, limits: Limits, max_tasks: int | None) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     from ..quiet import quiet_libraries
 
@@ -40,8 +42,8 @@ def _worker(conn: Connection, task: Task, max_tasks: int | None) -> None:
             return
         if job is None:
             return
-        key, path, name = job
-        rows = safe_call(task, path, name)
+        key, path, name, hints = job
+        rows = safe_call(task, path, name, limits, hints)
         try:
             conn.send((key, rows))
         except (OSError, ValueError):
@@ -62,15 +64,16 @@ class LocalPool:
     """Run ``task`` on jobs in ``jobs`` worker processes; results are passed to ``on_result`` in the
     parent as they complete (in completion order)."""
 
-    def __init__(self, task: Task, jobs: int, *, timeout: float | None = 120.0,
+    def __init__(self, task: Task, jobs: int, *, limits: Limits, timeout: float | None = 120.0,
                  max_tasks: int | None = 200) -> None:
         self.task, self.jobs, self.timeout, self.max_tasks = task, max(1, jobs), timeout, max_tasks
+        self.limits = limits
         self.ctx = _context()
         self.slots: list[_Slot] = []
 
     def _start(self) -> _Slot:
         parent, child = self.ctx.Pipe()
-        proc = self.ctx.Process(target=_worker, args=(child, self.task, self.max_tasks), daemon=True)
+        proc = self.ctx.Process(target=_worker, args=(child, self.task, self.limits, self.max_tasks), daemon=True)
         proc.start()
         child.close()
         return _Slot(proc, parent)
@@ -100,7 +103,7 @@ class LocalPool:
                 for i, slot in enumerate(self.slots):
                     if slot.job is None:
                         continue
-                    key, _, name = slot.job
+                    key, _, name, _ = slot.job
                     if slot.conn in ready:
                         try:
                             _, rows = slot.conn.recv()

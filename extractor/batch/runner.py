@@ -16,7 +16,7 @@ from ..mapping.agency import AgencyTable
 from ..dataset import Dataset, frame
 from ..errors import InputError
 from ..export import check_formats, remove_stale_temp, write_chunks
-from ..limits import default_limits
+from ..limits import Limits, resolve
 from ..names import display_name
 from ..outlock import FolderLock
 from .inputs import Input, collect_inputs, hash_input
@@ -54,7 +54,8 @@ def run_batch(
     out: str | Path,
     *,
     jobs: int | None = None,
-    timeout: float | None = 120.0,
+    timeout: float | None = None,
+    limits: Limits | None = None,
     max_tasks_per_worker: int | None = 200,
     retry_failed: bool = False,
     formats: Iterable[str] = ("parquet",),
@@ -68,11 +69,15 @@ def run_batch(
 ) -> BatchResult:
     """Extract every input into the dataset in ``out``, resuming whatever an earlier run finished.
 
-    ``task(source, name) -> rows`` is the per-file work (``extract_rows``); tests may replace it.
+    ``limits`` reach every worker with each file; ``timeout`` (seconds a file may take) defaults to
+    ``limits.timeout_s``. ``task(source, name, limits, hints) -> rows`` is the per-file work
+    (``extract_rows``); tests may replace it.
     ``corrections`` and the ``agencies`` table are applied when the dataset is written, so a changed
     file needs no re-extraction.
     """
     formats = check_formats(formats)
+    limits = resolve(limits)
+    timeout = limits.timeout_s if timeout is None else timeout
     if engine not in ENGINES:
         raise InputError(f"unknown engine {engine!r} (choose from {', '.join(ENGINES)})")
     if engine == "dask" and not scheduler:
@@ -87,8 +92,7 @@ def run_batch(
         raise InputError(f"{display_name(out)}: cannot create the output folder ({exc.strerror})") from None
     with FolderLock(out, "--out"), State(out / STATE_NAME, __version__) as state:
         remove_stale_temp(out)  # a killed run's half-written dataset files: ours, and the folder is ours now
-        max_bytes = default_limits().max_file_bytes
-        inputs = [hash_input(x, max_bytes) for x in inputs]
+        inputs = [hash_input(x, limits.max_file_bytes) for x in inputs]
         state.set_inputs(inputs)
         done = state.finished(retry_failed=retry_failed)
         reused = sum(1 for x in inputs if x.sha256 in done)
@@ -97,7 +101,7 @@ def run_batch(
         for _ in range(MAX_PASSES):
             if not todo:
                 break
-            _process(state, inputs, todo, task, engine=engine, scheduler=scheduler,
+            _process(state, inputs, todo, task, limits, engine=engine, scheduler=scheduler,
                      jobs=jobs or os.cpu_count() or 1, timeout=timeout, max_tasks=max_tasks_per_worker,
                      progress=progress)
             processed += len(todo)
@@ -126,7 +130,7 @@ def _finished(chunks: Iterator[Dataset], corrections: Corrections | None,
         yield ds
 
 
-def _process(state: State, inputs: list[Input], todo: list[Input], task: Task, *, engine: str,
+def _process(state: State, inputs: list[Input], todo: list[Input], task: Task, limits: Limits, *, engine: str,
              scheduler: str | None, jobs: int, timeout: float | None, max_tasks: int | None,
              progress: bool) -> None:
     runner: DaskEngine | LocalPool
@@ -134,11 +138,11 @@ def _process(state: State, inputs: list[Input], todo: list[Input], task: Task, *
         from .dask_engine import DaskEngine
 
         assert scheduler, "run_batch rejects --engine dask without --scheduler before any work"
-        runner = DaskEngine(task, scheduler, timeout=timeout)
+        runner = DaskEngine(task, scheduler, limits=limits, timeout=timeout)
     else:
         from .pool import LocalPool
 
-        runner = LocalPool(task, jobs, timeout=timeout, max_tasks=max_tasks)
+        runner = LocalPool(task, jobs, limits=limits, timeout=timeout, max_tasks=max_tasks)
     bar = BatchProgress(len(todo), enabled=progress)
 
     def done(i: int, name: str, rows: dict) -> None:
@@ -158,4 +162,4 @@ def _process(state: State, inputs: list[Input], todo: list[Input], task: Task, *
         bar.advance(rows["status"] != "ok")
 
     with bar:
-        runner.run([(i, str(x.path), x.source) for i, x in enumerate(todo)], done)
+        runner.run([(i, str(x.path), x.source, x.hints) for i, x in enumerate(todo)], done)

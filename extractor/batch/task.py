@@ -6,11 +6,15 @@ import hashlib
 from typing import Any, Callable, Union
 
 from .. import __version__
-from ..api import extract, load
+from ..api import extract
 from ..dataset import error_rows, report_rows
 from ..errors import ExtractorError
+from ..files import load
+from ..limits import DEFAULT_LIMITS, Limits
+from ..readers.hints import NO_HINTS, Hints
 
-Task = Callable[[Union[str, bytes], str], dict]
+# task(source, name, limits, hints) -> rows: the per-file work, given everything it needs explicitly
+Task = Callable[[Union[str, bytes], str, Limits, Hints], dict]
 TIMEOUT = "Timeout"
 CRASH = "WorkerCrashed"
 
@@ -20,20 +24,22 @@ def named(name: str, message: str) -> str:
     return message if name in message else f"{name}: {message}"
 
 
-def extract_rows(source: Union[str, bytes], name: str) -> dict[str, Any]:
-    """The rows of one input (a path, or its bytes) for every table, or its error rows.
+def extract_rows(source: Union[str, bytes], name: str, limits: Limits = DEFAULT_LIMITS,
+                 hints: Hints = NO_HINTS) -> dict[str, Any]:
+    """The rows of one input (a path, or its bytes) for every table, or its error rows, read
+    within ``limits`` with the ``hints`` its run knows (e.g. the date of the page it came from).
 
     The rows say what was read: ``read_sha256``, the hash of the bytes actually extracted (the file
     may have changed since the run hashed it), or ``unread`` when the file could not be read at all."""
     try:
-        data, _ = load(source)
+        data, _ = load(source, max_bytes=limits.max_file_bytes)
     except ExtractorError as exc:
         rows = error_rows(type(exc).__name__, named(name, str(exc)), None, __version__)
         rows["unread"] = True
         return rows
     sha = hashlib.sha256(data).hexdigest()
     try:
-        report = extract(data, name=name)
+        report = extract(data, name=name, limits=limits, hints=hints)
     except ExtractorError as exc:
         rows = error_rows(type(exc).__name__, named(name, str(exc)), None, __version__)
     except Exception as exc:  # noqa: BLE001 - a bug of ours on one file must not stop the run
@@ -45,10 +51,10 @@ def extract_rows(source: Union[str, bytes], name: str) -> dict[str, Any]:
     return rows
 
 
-def safe_call(task: Task, source: Union[str, bytes], name: str) -> dict[str, Any]:
+def safe_call(task: Task, source: Union[str, bytes], name: str, limits: Limits, hints: Hints) -> dict[str, Any]:
     """Run a (possibly replaced) task; whatever it raises becomes the file's error rows."""
     try:
-        return task(source, name)
+        return task(source, name, limits, hints)
     except BaseException as exc:  # noqa: BLE001
         if isinstance(exc, (KeyboardInterrupt, SystemExit)):
             raise

@@ -17,11 +17,12 @@ from typing import List, Optional
 import typer
 from rich.console import Console
 
-from ..api import extract, iter_inputs
+from ..api import extract
+from ..batch.walk import iter_inputs
 from ..corrections import Corrections
 from ..mapping.agency import AgencyTable
 from ..errors import ExtractorError
-from ..limits import DEFAULT_LIMITS, MB, Limits, WithLimits, set_default_limits
+from ..limits import DEFAULT_LIMITS, MB, Limits
 from ..names import display_name
 from .failing import fail
 from .render import render_report
@@ -46,8 +47,9 @@ def run(
     formats: str = typer.Option("parquet", "--format",
                                 help="Dataset formats besides parquet, comma-separated: csv,xlsx,dta,duckdb."),
     jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=1, help="Worker processes (default: all cores)."),
-    timeout: float = typer.Option(DEFAULT_LIMITS.timeout_s, "--timeout", min=0.001,
-                                  help="Seconds one file may take before it is stopped (batch, with --out)."),
+    timeout: Optional[float] = typer.Option(None, "--timeout", min=0.001,
+                                  help=f"Seconds one file may take before it is stopped (batch, with --out; "
+                                  f"default {DEFAULT_LIMITS.timeout_s:g})."),
     max_tasks: int = typer.Option(200, "--max-tasks-per-worker", min=1, help="Recycle each worker after this many files."),
     retry_failed: bool = typer.Option(False, "--retry-failed", help="Extract again the files that failed before."),
     engine: str = typer.Option("local", "--engine", help="local (process pool) or dask."),
@@ -80,7 +82,6 @@ def run(
         max_file_bytes=int(max_file_mb * MB) if max_file_mb else None, max_pdf_pages=max_pages,
         max_docx_bytes=int(max_docx_mb * MB) if max_docx_mb else None, max_html_depth=max_html_depth,
         max_cell_chars=max_cell_chars, timeout_s=timeout, max_ocr_pages=max_ocr_pages)
-    set_default_limits(limits)  # every extract() in this process; batch workers get it through WithLimits
     try:  # the researcher's tables are read before any work: a bad line stops the run at once
         corr = Corrections.load(corrections) if corrections is not None else None
         table = AgencyTable.load(agencies) if agencies is not None else None
@@ -107,16 +108,16 @@ def run(
 
             if not files:
                 fail("no input files found", 2)
-            raise typer.Exit(panel_to_terminal(files, corr, table))
+            raise typer.Exit(panel_to_terminal(files, corr, table, limits))
         if len(paths) == 1 and len(files) == 1 and not Path(paths[0]).is_dir():
-            _one(paths[0], as_json, verbose, corr, table, keys)
+            _one(paths[0], as_json, verbose, limits, corr, table, keys)
             return
         if not files:
             fail("no input files found", 2)
-        _many_to_terminal(files, as_json, verbose, corr, table)
+        _many_to_terminal(files, as_json, verbose, limits, corr, table)
         return
     _to_dataset(paths, out, [f.strip() for f in formats.split(",") if f.strip()], verbose,
-                BatchOptions(jobs, timeout, max_tasks, retry_failed, engine, scheduler), limits, corr, table)
+                BatchOptions(jobs, max_tasks, retry_failed, engine, scheduler), limits, corr, table)
     if summary:
         from ..summary import write_summary
 
@@ -143,7 +144,7 @@ def _one_from_stdin(as_json: bool, verbose: bool, limits: Limits, corrections: O
         fail("<stdin>: no input on standard input", 2)
     if len(data) > limits.max_file_bytes:
         fail(f"<stdin>: input is over the {limits.max_file_bytes}-byte limit (--max-file-mb)", 2)
-    report = _extract_or_exit(data, verbose, corrections, agencies, name="<stdin>")
+    report = _extract_or_exit(data, verbose, limits, corrections, agencies, name="<stdin>")
     _show(report, as_json, keys)
 
 
@@ -154,10 +155,10 @@ def _show(report, as_json: bool, keys: bool = False) -> None:
         render_report(report, Console(), keys=keys)
 
 
-def _extract_or_exit(path: str | bytes, verbose: bool, corrections: Optional[Corrections] = None,
+def _extract_or_exit(path: str | bytes, verbose: bool, limits: Limits, corrections: Optional[Corrections] = None,
                      agencies: Optional[AgencyTable] = None, name: Optional[str] = None):
     try:
-        return extract(path, name=name, corrections=corrections, agencies=agencies)
+        return extract(path, name=name, limits=limits, corrections=corrections, agencies=agencies)
     except ExtractorError as exc:
         fail(str(exc), exc.exit_code)
     except Exception as exc:  # a bug of ours: still one line, unless asked for the traceback
@@ -168,17 +169,17 @@ def _extract_or_exit(path: str | bytes, verbose: bool, corrections: Optional[Cor
              EXIT_INTERNAL)
 
 
-def _one(path: str, as_json: bool, verbose: bool, corrections: Optional[Corrections] = None,
+def _one(path: str, as_json: bool, verbose: bool, limits: Limits, corrections: Optional[Corrections] = None,
          agencies: Optional[AgencyTable] = None, keys: bool = False) -> None:
-    _show(_extract_or_exit(path, verbose, corrections, agencies), as_json, keys)
+    _show(_extract_or_exit(path, verbose, limits, corrections, agencies), as_json, keys)
 
 
-def _many_to_terminal(files: list[Path], as_json: bool, verbose: bool,
+def _many_to_terminal(files: list[Path], as_json: bool, verbose: bool, limits: Limits,
                       corrections: Optional[Corrections] = None, agencies: Optional[AgencyTable] = None) -> None:
     failed = 0
     for f in files:
         try:
-            report = extract(f, corrections=corrections, agencies=agencies)
+            report = extract(f, limits=limits, corrections=corrections, agencies=agencies)
         except Exception as exc:  # noqa: BLE001 - recorded, the run goes on
             failed += 1
             print(f"error: {_message(display_name(f), exc, verbose)}", file=sys.stderr)
@@ -221,7 +222,6 @@ def _message(path, exc: Exception, verbose: bool) -> str:
 @dataclass
 class BatchOptions:
     jobs: Optional[int] = None
-    timeout: float = 120.0
     max_tasks: int = 200
     retry_failed: bool = False
     engine: str = "local"
@@ -236,12 +236,10 @@ def _to_dataset(paths: list[str], out: Path, formats: list[str], verbose: bool,
 
     options = options if options is not None else BatchOptions()
 
-    task = WithLimits(extract_rows, limits) if limits is not None else extract_rows
-
     try:
-        result = run_batch(paths, out, jobs=options.jobs, timeout=options.timeout,
+        result = run_batch(paths, out, jobs=options.jobs, limits=limits,
                            max_tasks_per_worker=options.max_tasks, retry_failed=options.retry_failed,
-                           formats=formats, engine=options.engine, scheduler=options.scheduler, task=task,
+                           formats=formats, engine=options.engine, scheduler=options.scheduler, task=extract_rows,
                            corrections=corrections, agencies=agencies)
     except KeyboardInterrupt:
         print(f"interrupted: every file finished so far is kept in {out}/; run the same command again to "

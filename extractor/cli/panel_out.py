@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..corrections import Corrections
+from ..limits import Limits
 from ..csvsafe import safe_frame  # CSV text cells never run as formulas
 from ..mapping.agency import AgencyTable
 from ..panel import build_panel, carry_chain, chain_warnings
@@ -22,11 +23,11 @@ def _report(panel: pd.DataFrame, chain: pd.DataFrame) -> None:
 
 
 def panel_to_terminal(files: list[Path], corrections: Corrections | None = None,
-                      agencies: AgencyTable | None = None) -> int:
+                      agencies: AgencyTable | None = None, limits: Limits | None = None) -> int:
     """Extract ``files``, print the panel as CSV on stdout; one line per failure on stderr."""
     from ..api import extract_many
 
-    ds = extract_many(files, corrections=corrections, agencies=agencies)
+    ds = extract_many(files, corrections=corrections, agencies=agencies, limits=limits)
     for line in ds.warnings:
         print(f"warning: {line}", file=sys.stderr)
     for row in ds.errors.itertuples():

@@ -84,8 +84,10 @@ def write_joined(out_dir: Path, page: dict, attachment: dict) -> Path:
     result as ``<sha256 of both>.joined.html`` in ``out_dir`` (rewritten only when it changed).
     Raises ``ExtractorError`` when either cannot be read."""
     from ..readers import read_document
+    from ..readers.hints import Hints
 
-    page_doc = read_document((out_dir / page["path"]).read_bytes(), source=page["url"], encoding=page.get("charset"))
+    page_doc = read_document((out_dir / page["path"]).read_bytes(), source=page["url"],
+                             hints=Hints(encoding=page.get("charset")))
     book_doc = read_document((out_dir / attachment["path"]).read_bytes(), source=attachment["url"])
     data = document_html(join_documents(page_doc, book_doc), sources=[page["url"], attachment["url"]])
     key = hashlib.sha256(f"{page['sha256']}+{attachment['sha256']}".encode()).hexdigest()

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from ..errors import ExtractorError
+from ..schema import PAGE_METADATA_LABELS
 from .client import MAX_REDIRECTS
 from .joined import WORKBOOK_FORMATS, write_joined
 from .manifest import MANIFEST_NAME, OK_STATUSES, latest_rows, read_manifest
@@ -41,6 +42,7 @@ def _rows(run_or_out_dir: Any) -> tuple[Path, dict[str, dict[str, Any]]]:
 
 def choose_reports(run_or_out_dir: Any, *, check: Callable[[Path, str], bool] = holds_tables) -> list[dict[str, Any]]:
     """One entry per report URL (given or discovered): the chosen file, why, and the alternatives.
+    ``page_date`` is the date the article page (or the listing beside its link) gives, or None.
 
     ``role`` is ``page``, ``attachment``, ``images`` or ``page+attachment``: a page whose body is
     the report's prose without its tables, and a workbook attachment that holds them, joined into
@@ -68,6 +70,7 @@ def choose_reports(run_or_out_dir: Any, *, check: Callable[[Path, str], bool] = 
             entry["reason"] = page.get("status") if page.get("status") != "failed" else f"failed: {page.get('reason')}"
             continue
         info = page.get("page")
+        entry["page_date"] = _page_date(info or {}, entry["meta"])
         if info is None:  # the URL gave a document, not an article page
             entry.update(path=out_dir / page["path"], file_url=page["url"], role="page", reason="document")
             continue
@@ -101,6 +104,20 @@ def choose_reports(run_or_out_dir: Any, *, check: Callable[[Path, str], bool] = 
                 and info.get("body_chars", 0) >= PAGE_PROSE_CHARS:
             _join(out_dir, entry, page, next(a for a in atts if a["url"] == chosen[1]))
     return entries
+
+
+# The article page's own date labels (the schema's page metadata), in the schema's order of preference.
+_PAGE_DATE_LABELS = tuple(label for label, field in PAGE_METADATA_LABELS.items() if field == "date")
+
+
+def _page_date(info: dict[str, Any], meta: dict[str, Any]) -> str | None:
+    """The date the article page prints (发文日期…), else the date beside its link on the listing:
+    what dates an attachment that prints none of its own."""
+    found = info.get("metadata") or {}
+    for label in _PAGE_DATE_LABELS:
+        if found.get(label):
+            return str(found[label])
+    return meta.get("listing_date") or None
 
 
 def _join(out_dir: Path, entry: dict[str, Any], page: dict[str, Any], book: dict[str, Any]) -> None:

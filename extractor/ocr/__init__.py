@@ -9,6 +9,9 @@ from __future__ import annotations
 import importlib
 
 from ..errors import ExtractorError, NoTextLayerError, UnsupportedFormatError
+from ..limits import Limits, resolve
+from ..model import Document
+from ..readers.hints import Hints
 
 EXTRA_INSTALL = "pip install 'gov-disclosure-extractor[ocr]'"
 _MODULES = ("rapidocr_onnxruntime", "cv2", "numpy")
@@ -33,31 +36,42 @@ def missing_extra(name: str, *, image: bool = False, reason: str | None = None) 
     return NoTextLayerError(f"{reason or name + ': has no usable text layer'}; install the OCR extra: {EXTRA_INSTALL}")
 
 
-def read_scanned_pdf(data: bytes, *, source: str | None = None, reason: str | None = None):
-    """OCR a PDF whose (table) pages have no usable text layer into a ``Document``.
-
-    ``reason``: the PDF reader's message, repeated when the extra is missing."""
+def read_scanned_pdf(data: bytes, *, source: str | None = None, reason: str | None = None,
+                     limits: Limits | None = None) -> Document:
+    """OCR a PDF whose (table) pages have no usable text layer into a ``Document``, at most
+    ``limits.max_ocr_pages`` pages. ``reason``: the PDF reader's message, repeated when the extra is missing."""
     name = source or "input"
+    limits = resolve(limits)
+    if limits.max_ocr_pages == 0:
+        raise NoTextLayerError(f"{reason or name + ': has no usable text layer'}; OCR is off (--max-ocr-pages 0)")
     if not ocr_available():
         raise missing_extra(name, reason=reason)
     from .reader import read_pdf_ocr
-    return read_pdf_ocr(data, name)
+    return read_pdf_ocr(data, name, max_pages=limits.max_ocr_pages)
 
 
-def read_image(data: bytes, *, source: str | None = None):
-    """OCR an image file (png, jpg, ...; each frame one page) into a ``Document``."""
+def read_image(data: bytes, *, source: str | None = None, hints: Hints | None = None,
+               limits: Limits | None = None) -> Document:
+    """OCR an image file (png, jpg, ...; each frame one page) into a ``Document`` (the reader for
+    images: at most ``limits.max_ocr_pages`` frames; 0 turns OCR off)."""
     name = source or "input"
+    limits = resolve(limits)
+    if limits.max_ocr_pages == 0:
+        raise UnsupportedFormatError(f"{name}: is an image (a scanned page) and OCR is off (--max-ocr-pages 0)")
     if not ocr_available():
         raise missing_extra(name, image=True)
     from .reader import read_image_ocr
-    return read_image_ocr(data, name)
+    return read_image_ocr(data, name, max_pages=limits.max_ocr_pages)
 
 
-def read_images(images: list[bytes], *, source: str | None = None):
+def read_images(images: list[bytes], *, source: str | None = None, limits: Limits | None = None) -> Document:
     """OCR the page images of one report, in order (an article page the fetcher recorded as
-    ``images_only``) into one ``Document``; pass it to ``extractor.api.extract_document``."""
+    ``images_only``) into one ``Document``; pass it to ``extractor.pipeline.extract_document``."""
     name = source or "input"
+    limits = resolve(limits)
+    if limits.max_ocr_pages == 0:
+        raise UnsupportedFormatError(f"{name}: the report is posted as images and OCR is off (--max-ocr-pages 0)")
     if not ocr_available():
         raise missing_extra(name, image=True)
     from .reader import read_images_ocr
-    return read_images_ocr(images, name)
+    return read_images_ocr(images, name, max_pages=limits.max_ocr_pages)

@@ -10,6 +10,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from ..errors import LimitExceededError
 from ..model import Block, Document, Paragraph, Provenance
 from .engine import Box
 from .layout import to_paragraphs
@@ -218,22 +219,34 @@ def _unusable_pages(data: bytes) -> set[int] | None:
         doc.close()
 
 
-def read_pdf_ocr(data: bytes, name: str) -> Document:
+def _check_pages(name: str, pages: list[PageImage], max_pages: int) -> None:
+    """OCR costs seconds a page: refuse more than ``max_pages`` pages to recognise."""
+    n = sum(1 for p in pages if p.image is not None)
+    if n > max_pages:
+        raise LimitExceededError(f"{name}: a scan of {n} pages to OCR (limit {max_pages}; "
+                                 "raise it with --max-ocr-pages)")
+
+
+def read_pdf_ocr(data: bytes, name: str, *, max_pages: int) -> Document:
     """OCR the pages of a PDF that lack a usable text layer; keep the text of the others."""
     pages = pdf_pages(data, name, ocr_pages=_unusable_pages(data))
+    _check_pages(name, pages, max_pages)
     return _document(pages, name, "pt", "pdf")
 
 
-def read_image_ocr(data: bytes, name: str) -> Document:
+def read_image_ocr(data: bytes, name: str, *, max_pages: int) -> Document:
     """OCR an image file, each frame one page."""
-    return _document(image_pages(data, name), name, "px", "image")
+    pages = image_pages(data, name)
+    _check_pages(name, pages, max_pages)
+    return _document(pages, name, "px", "image")
 
 
-def read_images_ocr(images: list[bytes], name: str) -> Document:
+def read_images_ocr(images: list[bytes], name: str, *, max_pages: int) -> Document:
     """OCR several image files as the consecutive pages of one report."""
     pages: list[PageImage] = []
     for k, data in enumerate(images, 1):
         for p in image_pages(data, f"{name} (image {k})"):
             p.no = len(pages) + 1
             pages.append(p)
+    _check_pages(name, pages, max_pages)
     return _document(pages, name, "px", "image")

@@ -12,14 +12,13 @@ import zipfile
 from dataclasses import dataclass, field
 
 from ..errors import InputError, LimitExceededError
-from ..limits import DEFAULT_LIMITS, Limits
+from ..limits import Limits, resolve
 from ..model import Block, Cell, Document, Paragraph, Provenance, Table
+from .hints import Hints
 from .package import open_package
 
 # A .docx is a zip: refuse archives whose declared uncompressed size is absurd (zip bombs).
 # Defaults from extractor.limits; a ``Limits`` passed to read_docx overrides them.
-MAX_UNCOMPRESSED_BYTES = DEFAULT_LIMITS.max_docx_bytes
-MAX_ZIP_ENTRIES = DEFAULT_LIMITS.max_docx_entries
 MAX_NESTING = 8
 MAX_GRID_SPAN = 63  # Word's own column limit: a larger gridSpan/gridBefore is damage or an attack
 
@@ -42,23 +41,22 @@ _SKIP = {_q("sdtPr"), _q("sdtEndPr"), _q("del"), _q("moveFrom"), _q("tblPr"), _q
          _q("trPr"), _q("tcPr"), _q("pPr"), _q("rPr"), _q("bookmarkStart"), _q("bookmarkEnd")}
 
 
-def read_docx(data: bytes, *, source: str | None = None, limits: Limits | None = None) -> Document:
+def read_docx(data: bytes, *, source: str | None = None, hints: Hints | None = None,
+              limits: Limits | None = None) -> Document:
     """Read a .docx into the document model, checking the zip directory against a size limit first.
 
     python-docx parses the XML with ``resolve_entities=False``: a DTD's entities are never expanded."""
     name = source or "input"
-    if limits is None:
-        _check_zip(data, name, MAX_UNCOMPRESSED_BYTES, MAX_ZIP_ENTRIES)
-    else:
-        _check_zip(data, name, limits.max_docx_bytes, limits.max_docx_entries)
-    _check_blocks(data, name, (limits or DEFAULT_LIMITS).max_blocks)
+    limits = resolve(limits)
+    _check_zip(data, name, limits.max_docx_bytes, limits.max_docx_entries)
+    _check_blocks(data, name, limits.max_blocks)
     try:
         import docx  # python-docx
         word = docx.Document(io.BytesIO(data))
         body = word.element.body
     except Exception as exc:  # python-docx raises many kinds on corrupt packages
         raise InputError(f"{name}: not a readable Word document ({type(exc).__name__})") from None
-    walker = _Walker(name=name, max_cells=(limits or DEFAULT_LIMITS).max_table_cells)
+    walker = _Walker(name=name, max_cells=limits.max_table_cells)
     walker.body(body)
     title = None
     try:
@@ -156,7 +154,7 @@ class _Walker:
     blocks: list[Block] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     name: str = "input"
-    max_cells: int = DEFAULT_LIMITS.max_table_cells
+    max_cells: int = 0  # Limits.max_table_cells, set by read_docx
 
     # --- containers ----------------------------------------------------------------------
     def body(self, body) -> None:

@@ -14,8 +14,9 @@ import warnings
 from bs4 import BeautifulSoup, Comment, NavigableString, Tag
 
 from ..errors import LimitExceededError
-from ..limits import DEFAULT_LIMITS, Limits, resolve
+from ..limits import Limits, resolve
 from ..model import Cell, Document, Paragraph, Provenance, Table, expand_spans
+from .hints import Hints
 from .textenc import decode_bytes
 
 _BLOCK = {
@@ -27,17 +28,16 @@ _SKIP = {"script", "style", "noscript", "template", "head", "iframe", "object", 
          "button", "input", "textarea", "xml"}
 _SPACES = re.compile(r"[ \t\r\n\u00a0\u3000\u2002\u2003\u2009\u200b]+")
 MAX_SPAN = 500  # a rowspan/colspan above this is a broken page, not a table
-MAX_DEPTH = DEFAULT_LIMITS.max_html_depth  # nesting beyond this is hostile or broken markup
 
 
-def read_html(data: bytes, *, source: str | None = None, encoding: str | None = None,
+def read_html(data: bytes, *, source: str | None = None, hints: Hints | None = None,
               limits: Limits | None = None) -> Document:
     """Read an HTML page into paragraphs and table grids, within ``limits`` (nesting depth)."""
     limits = resolve(limits)
     if len(data) > limits.max_text_bytes:
         raise LimitExceededError(f"{source or 'input'}: HTML file is {len(data)} bytes, over the "
                                  f"{limits.max_text_bytes}-byte limit for HTML")
-    text, enc = decode_bytes(data, declared=encoding, sniff_html=True)
+    text, enc = decode_bytes(data, declared=hints.encoding if hints else None, sniff_html=True)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         soup = BeautifulSoup(text, "lxml")
@@ -84,8 +84,7 @@ def _path(tag: Tag, cache: dict | None = None) -> str:
 
 
 class _Walker:
-    def __init__(self, max_depth: int = MAX_DEPTH, name: str = "input",
-                 max_cells: int = DEFAULT_LIMITS.max_table_cells, max_blocks: int = DEFAULT_LIMITS.max_blocks) -> None:
+    def __init__(self, max_depth: int, name: str, max_cells: int, max_blocks: int) -> None:
         self.max_depth, self.name, self.max_cells, self.max_blocks = max_depth, name, max_cells, max_blocks
         self.paths: dict = {}  # _path's numbering cache for this page
         self.units = 0  # paragraphs, tables, table rows and table cells so far (Limits.max_blocks)

@@ -13,12 +13,11 @@ import tempfile
 from pathlib import Path
 
 from ..errors import InputError, LimitExceededError, MissingDependencyError, UnsupportedFormatError
-from ..limits import Limits
+from ..limits import Limits, resolve
 from ..model import Document
 from .docx import read_docx
+from .hints import Hints
 
-CONVERT_TIMEOUT_S = 120
-MAX_INPUT_BYTES = 100 * 1024 * 1024
 INSTALL_HINT = "install LibreOffice (e.g. `apt-get install libreoffice-writer`) so that `soffice` is on PATH"
 
 
@@ -27,23 +26,26 @@ def find_soffice() -> str | None:
     return shutil.which("soffice") or shutil.which("libreoffice")
 
 
-def read_legacy_office(data: bytes, *, source: str | None = None, limits: Limits | None = None) -> Document:
+def read_legacy_office(data: bytes, *, source: str | None = None, hints: Hints | None = None,
+                       limits: Limits | None = None) -> Document:
     """Convert an OLE2 Word/WPS file to .docx with LibreOffice and read that."""
     name = source or "input"
     soffice = find_soffice()
     if soffice is None:
         raise MissingDependencyError(f"{name}: reading .doc/.wps files needs LibreOffice: {INSTALL_HINT}")
-    if len(data) > MAX_INPUT_BYTES:
-        raise LimitExceededError(f"{name}: file is {len(data) // (1024 * 1024)} MB (limit {MAX_INPUT_BYTES // (1024 * 1024)} MB)")
-    converted = convert_to_docx(data, soffice, name)
-    doc = read_docx(converted, source=source, limits=limits)
+    limits = resolve(limits)
+    if len(data) > limits.max_file_bytes:
+        raise LimitExceededError(f"{name}: file is {len(data)} bytes, over the {limits.max_file_bytes}-byte limit")
+    converted = convert_to_docx(data, soffice, name, timeout_s=limits.timeout_s)
+    doc = read_docx(converted, source=source, hints=hints, limits=limits)
     doc.format = "doc"
     doc.meta["converted_by"] = "soffice"
     return doc
 
 
-def convert_to_docx(data: bytes, soffice: str, name: str = "input") -> bytes:
-    """Run ``soffice --headless --convert-to docx`` in a private temp dir; return the .docx bytes."""
+def convert_to_docx(data: bytes, soffice: str, name: str = "input", *, timeout_s: float = 120.0) -> bytes:
+    """Run ``soffice --headless --convert-to docx`` in a private temp dir (stopped after ``timeout_s``);
+    return the .docx bytes."""
     with tempfile.TemporaryDirectory(prefix="extractor-soffice-") as tmp:
         tmpdir = Path(tmp)
         src = tmpdir / "input.doc"
@@ -55,9 +57,9 @@ def convert_to_docx(data: bytes, soffice: str, name: str = "input") -> bytes:
                "--convert-to", "docx:MS Word 2007 XML", "--outdir", str(outdir), str(src)]
         env = dict(os.environ, HOME=str(tmpdir))
         try:
-            proc = subprocess.run(cmd, capture_output=True, timeout=CONVERT_TIMEOUT_S, env=env, cwd=tmp)
+            proc = subprocess.run(cmd, capture_output=True, timeout=timeout_s, env=env, cwd=tmp)
         except subprocess.TimeoutExpired:
-            raise InputError(f"{name}: LibreOffice did not finish converting within {CONVERT_TIMEOUT_S} s") from None
+            raise InputError(f"{name}: LibreOffice did not finish converting within {timeout_s:g} s") from None
         except OSError as exc:
             raise MissingDependencyError(f"{name}: could not run LibreOffice ({exc.strerror}); {INSTALL_HINT}") from None
         out = outdir / "input.docx"

@@ -30,6 +30,7 @@ from dataclasses import replace
 from ..errors import InputError, LimitExceededError, NoTextLayerError
 from ..limits import Limits, resolve
 from ..model import Block, Document, Table
+from .hints import Hints
 from .pdf import _page_ranges, _usable, layout_pages, page_entry
 from .pdf_pdfium import _classify
 from .package import open_package
@@ -44,7 +45,8 @@ class _Bad(Exception):
     """A structural problem, said in a few words (becomes the InputError's parenthesis)."""
 
 
-def read_ofd(data: bytes, *, source: str | None = None, limits: Limits | None = None) -> Document:
+def read_ofd(data: bytes, *, source: str | None = None, hints: Hints | None = None,
+             limits: Limits | None = None) -> Document:
     """Read an OFD's text and ruling lines into paragraphs and tables, page by page."""
     name = source or "input"
     limits = resolve(limits)

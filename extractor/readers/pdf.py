@@ -17,10 +17,12 @@ import re
 import unicodedata
 import warnings
 
-from ..errors import InputError, NoTextLayerError
+from ..errors import InputError, LimitExceededError, NoTextLayerError
+from ..limits import Limits, resolve
 from ..model import Block, Document, Paragraph, Provenance
 from ..schema import TEMPLATES
 from . import pdf_hidden, pdf_pdfium
+from .hints import Hints
 from .pdf_tables import build_table, find_regions, make_lines, rulings
 from .pdf_text import bbox, fix_radicals, group_lines, is_bad_char, line_text, mark_stacked_words
 
@@ -39,16 +41,20 @@ class PdfOpenError(InputError):
     """The PDF cannot be opened: encrypted, corrupt or truncated."""
 
 
-def read_pdf(data: bytes, *, source: str | None = None) -> Document:
-    """Read a PDF's text layer into paragraphs and tables in reading order, with page/box provenance."""
+def read_pdf(data: bytes, *, source: str | None = None, hints: Hints | None = None,
+             limits: Limits | None = None) -> Document:
+    """Read a PDF's text layer into paragraphs and tables in reading order, with page/box provenance.
+
+    Raises ``NoTextLayerError`` for a scan (``pdf_file.read_pdf_file`` sends those to OCR)."""
     name = source or "input"
+    limits = resolve(limits)
     saved = {n: logging.getLogger(n).level for n in _QUIET}
     for n in _QUIET:
         logging.getLogger(n).setLevel(logging.CRITICAL)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return _read(data, name)
+            return _read(data, name, limits.max_pdf_pages)
     finally:
         for n, lvl in saved.items():
             logging.getLogger(n).setLevel(lvl)
@@ -98,7 +104,7 @@ def _usable(chars: list[dict], img_area_ratio: float) -> bool:
     return not (bad > 0.15 * max(len(chars), 1) or (good < 40 and img_area_ratio > 0.3))
 
 
-def _read(data: bytes, name: str) -> Document:
+def _read(data: bytes, name: str, max_pages: int) -> Document:
     fast = pdf_pdfium.scan(data)
     # pdfminer (through pdfplumber) only where pdfium cannot serve a page, or cannot open the file
     pdf = _open(data, name) if fast is None or any(f is None for f in fast) else None
@@ -111,6 +117,8 @@ def _read(data: bytes, name: str) -> Document:
         if pdf is not None and n != len(pdf.pages):
             fast = None
             n = len(pdf.pages)
+        if n > max_pages:
+            raise LimitExceededError(f"{name}: PDF has {n} pages (limit {max_pages}; raise it with --max-pages)")
         for i in range(1, n + 1):
             f = fast[i - 1] if fast else None
             page = pdf.pages[i - 1] if pdf is not None else None

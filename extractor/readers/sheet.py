@@ -40,6 +40,7 @@ from ..errors import InputError, LimitExceededError, MissingDependencyError
 from ..limits import Limits, resolve
 from ..model import Block, Cell, Document, Paragraph, Provenance, Table
 from ..schema import SECTIONS, TEMPLATES
+from .hints import Hints
 from .ole import OleError, OleFile
 from .package import open_package
 
@@ -51,7 +52,8 @@ _REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _XLSX_MAX_ROWS, _XLSX_MAX_COLS = 1_048_576, 16_384
 
 
-def read_sheet(data: bytes, *, source: str | None = None, limits: Limits | None = None) -> Document:
+def read_sheet(data: bytes, *, source: str | None = None, hints: Hints | None = None,
+               limits: Limits | None = None) -> Document:
     """Read a workbook (.xlsx, or an OLE2 .xls/.et) into paragraphs and tables, sheet by sheet."""
     name = source or "input"
     limits = resolve(limits)

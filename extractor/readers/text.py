@@ -13,6 +13,7 @@ import re
 from ..errors import LimitExceededError
 from ..limits import Limits, resolve
 from ..model import Cell, Document, Paragraph, Provenance, Table
+from .hints import Hints
 from .textenc import decode_bytes
 
 _HEADING = re.compile(r"^\s*[一二三四五六七八九十]{1,2}\s*[、.．]")
@@ -20,7 +21,7 @@ _PART_WORDS = ("情况", "事项", "问题")
 _NUMBER_LINE = re.compile(r"^[-+—－/／无]?[\d０-９.,，]*$")
 
 
-def read_text(data: bytes, *, source: str | None = None, encoding: str | None = None,
+def read_text(data: bytes, *, source: str | None = None, hints: Hints | None = None,
               limits: Limits | None = None) -> Document:
     """Read flattened text into paragraphs and '|' tables (each table's grid within the cell limit)."""
     limits = resolve(limits)
@@ -28,7 +29,7 @@ def read_text(data: bytes, *, source: str | None = None, encoding: str | None = 
     if len(data) > limits.max_text_bytes:
         raise LimitExceededError(f"{source or 'input'}: text file is {len(data)} bytes, over the "
                                  f"{limits.max_text_bytes}-byte limit for text")
-    text, enc = decode_bytes(data, declared=encoding)
+    text, enc = decode_bytes(data, declared=hints.encoding if hints else None)
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     blocks: list = []
     i = 0

@@ -1,0 +1,19 @@
+"""What a caller knows about an input besides its bytes, handed to every reader.
+
+Readers decide the type by content; hints only fill gaps the bytes cannot (a charset an HTTP
+server declared, the date printed on the article page an attachment was posted under)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Hints:
+    """Optional facts about one input; every field may be None."""
+
+    encoding: str | None = None  # the charset a server declared (Content-Type); text and HTML readers
+    published: str | None = None  # the 发文日期 of the page an attachment hung from (YYYY-MM-DD)
+
+
+NO_HINTS = Hints()
