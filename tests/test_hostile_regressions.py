@@ -7,7 +7,7 @@ import zipfile
 
 import pytest
 
-from extractor.errors import ExtractorError, InputError, UnsupportedFormatError
+from extractor.errors import InputError, NotAReportError, UnsupportedFormatError
 from extractor.readers import read_document
 from extractor.readers.docx import read_docx
 
@@ -44,15 +44,14 @@ def test_fuzz_pdf_page_count_beyond_kids_is_a_damaged_pdf() -> None:
     from build_corpus import tiny_pdf
 
     data = tiny_pdf().replace(b"/Count 1", b"/Count 2")
-    # Today: "c.pdf: damaged PDF (the PDF library failed: PdfiumError)"; once the reader skips the
-    # missing page it may read the one page and say "not a ... report". Either is one clear line.
-    # The reader now skips the page pdfium cannot load (pdfminer reads what is there), so the
-    # document is read and refused as no report; either way one clear line, never a crash.
+    # The reader skips the page pdfium cannot load (pdfminer reads what is there), so the one
+    # real page is read and refused as no report: one clear line, never a crash.
     import extractor
 
-    with pytest.raises(ExtractorError) as info:
+    with pytest.raises(NotAReportError) as info:
         extractor.extract(data, name="c.pdf")
-    assert str(info.value).startswith("c.pdf: ") and "\n" not in str(info.value)
+    assert str(info.value) == ("c.pdf: not a government-information-disclosure annual report "
+                               "(none of its tables or headings match the templates)")
 
 
 def test_many_siblings_are_read_in_linear_time() -> None:
