@@ -5,8 +5,7 @@
 >>> report.to_frame()                                  # doctest: +SKIP
 """
 
-__version__ = "0.1.0"
-
+from .version import __version__
 from .api import extract, extract_document, extract_many  # noqa: E402
 from .errors import (ExtractorError, InputError, LimitExceededError, MissingDependencyError,  # noqa: E402
                      NoTextLayerError, NotAReportError, UnsupportedFormatError)

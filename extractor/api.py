@@ -7,7 +7,6 @@ into a ``Document``, and ``pipeline.extract_document`` is the one way from a doc
 
 from __future__ import annotations
 
-import hashlib
 import os
 from dataclasses import replace
 from typing import Iterable
@@ -20,8 +19,8 @@ from .limits import Limits, resolve
 from .mapping.agency import AgencyTable
 from .names import display_name
 from .pipeline import apply_agencies, apply_corrections, extract_document
-from .readers import read_document
-from .readers.hints import Hints
+from .extraction import report_from_bytes
+from .hints import Hints
 from .report import Report
 
 __all__ = ["extract", "extract_document", "extract_many", "iter_inputs", "load", "apply_corrections"]
@@ -45,11 +44,7 @@ def extract(source: Source, *, name: str | None = None, encoding: str | None = N
     shown = name or shown
     if encoding is not None:
         hints = replace(hints or Hints(), encoding=encoding)
-    doc = read_document(data, source=shown, hints=hints, limits=limits)
-    report = extract_document(doc, source=shown, sha256=hashlib.sha256(data).hexdigest(), hints=hints)
-    if doc.meta.get("hidden_text_pages"):  # a scan under a scanner's own OCR text: check it against the image
-        from .hidden_layer import crosscheck
-        report = crosscheck(report, doc, data, limits=limits)
+    report = report_from_bytes(data, name=shown, limits=limits, hints=hints)
     if corr is not None:
         apply_corrections(report, corr)
     if table is not None:

@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 import pandas as pd
 
 from .csvsafe import safe_frame
-from .dataset import ALL_FORMATS, TABLES, Dataset, frame
+from .tables import ALL_FORMATS, TABLES, frame
 from .errors import InputError, MissingDependencyError
+
+if TYPE_CHECKING:  # the chunks written are Datasets; the dataset module imports this one to write
+    from .dataset import Dataset
 
 XLSX_MAX_ROWS = 1_048_576
 XLSX_MAX_CHARS = 32_767
@@ -220,7 +223,7 @@ def _close_quietly(writer: Any) -> None:
         pass
 
 
-def write_chunks(chunks: Iterable[Dataset], out: str | Path, formats: Iterable[str] = ("parquet",)) -> list[Path]:
+def write_chunks(chunks: Iterable["Dataset"], out: str | Path, formats: Iterable[str] = ("parquet",)) -> list[Path]:
     """Write the tables of ``chunks`` (Datasets, in order) to ``out`` in every format; return the files."""
     formats = check_formats(formats)
     out = Path(out)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from . import __version__
+from .version import __version__
 from .checks import CheckResult, run_checks
 from .corrections import Corrections, correct_cells
 from .errors import NotAReportError
@@ -19,7 +19,7 @@ from .mapping.metadata import (agency_from_title, body_above_title, find_title, 
                                report_year, scope, signature)
 from .mapping.sections import extract_sections
 from .model import Document
-from .readers.hints import Hints
+from .hints import Hints
 from .report import Report
 from .schema import TEMPLATES
 

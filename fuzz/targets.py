@@ -61,7 +61,7 @@ def _docx(data: bytes) -> None:
 
 
 def _pdf(data: bytes) -> None:
-    from extractor.readers import read_document
+    from extractor.reading import read_document
     from extractor.readers.detect import detect_format
     # Through read_document, as the library reads a PDF (page limit and encryption checks first);
     # a mutation that loses the %PDF- header is another reader's input, not this target's.

@@ -14,7 +14,7 @@ import pytest
 
 import extractor
 from extractor.batch import run_batch
-from extractor.dataset import TABLES
+from extractor.tables import TABLES
 from extractor.export import stata_names
 from test_batch_run import NOT_A_REPORT, SEED, make_inputs, read_dataset
 

@@ -17,7 +17,7 @@ import pytest
 
 from extractor import __version__
 from extractor.batch import STATE_NAME, extract_rows, run_batch
-from extractor.dataset import TABLES
+from extractor.tables import TABLES
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "fixtures" / "seed" / "000_3a7ed7c9ae9b3af5.txt"

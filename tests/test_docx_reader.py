@@ -13,7 +13,7 @@ import pytest
 from extractor.errors import ExtractorError, InputError, LimitExceededError
 from extractor.limits import Limits
 from extractor.model import Paragraph, Table
-from extractor.readers import read_document
+from extractor.reading import read_document
 from extractor.readers import docx as docx_reader
 from extractor.readers.docx import read_docx
 from extractor.schema import TEMPLATES

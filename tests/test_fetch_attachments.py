@@ -20,8 +20,8 @@ from extractor.api import extract_document
 from extractor.fetch import choose_reports, fetch, read_manifest, report_files
 from extractor.fetch.joined import join_documents
 from extractor.fetch.storage import detect_stored, extension_for
-from extractor.readers import read_document
-from extractor.readers.hints import Hints
+from extractor.reading import read_document
+from extractor.hints import Hints
 
 ROOT = Path(__file__).resolve().parent.parent
 WEB = ROOT / "fixtures" / "web"

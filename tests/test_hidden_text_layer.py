@@ -22,7 +22,7 @@ from extractor.checks import run_checks
 from extractor.hidden_layer import decide
 from extractor.limits import Limits
 from extractor.ocr import ocr_available
-from extractor.readers import read_document
+from extractor.reading import read_document
 from extractor.readers.pdf import read_pdf
 from extractor.report import Report
 from extractor.schema import TEMPLATES

@@ -16,7 +16,7 @@ from extractor import extract
 from extractor.batch import extract_rows, run_batch
 from extractor.errors import LimitExceededError
 from extractor.limits import DEFAULT_LIMITS, Limits
-from extractor.readers import read_document
+from extractor.reading import read_document
 
 ROOT = Path(__file__).resolve().parents[1]
 FIX = ROOT / "fixtures"
@@ -69,9 +69,9 @@ READER_CASES = {
 
 @pytest.mark.parametrize("fmt", sorted(READER_CASES))
 def test_every_reader_takes_limits_in_one_signature(fmt: str) -> None:
-    from extractor.readers import reader_for
+    from extractor.reading import reader_for
     from extractor.readers.detect import detect_format
-    from extractor.readers.hints import Hints
+    from extractor.hints import Hints
 
     path, limits, message = READER_CASES[fmt]
     data = path.read_bytes()
@@ -84,7 +84,7 @@ def test_every_reader_takes_limits_in_one_signature(fmt: str) -> None:
 
 def test_image_reader_takes_the_ocr_limit() -> None:
     from extractor.errors import UnsupportedFormatError
-    from extractor.readers import reader_for
+    from extractor.reading import reader_for
 
     image = (FIX / "ocr" / "report_2019_long_image.png").read_bytes()
     with pytest.raises(UnsupportedFormatError, match="OCR is off"):

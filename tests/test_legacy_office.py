@@ -13,7 +13,8 @@ import pytest
 
 import extractor
 from extractor.errors import MissingDependencyError
-from extractor.readers import legacy_office, read_document
+from extractor.reading import read_document
+from extractor.readers import legacy_office
 from extractor.readers.docx import read_docx
 
 FIX = Path(__file__).resolve().parents[1] / "fixtures"

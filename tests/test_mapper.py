@@ -86,7 +86,7 @@ def test_a_recent_report_without_tables_is_not_legacy():
 
 def test_page_metadata_table_both_layouts():
     from extractor.mapping.metadata import page_metadata
-    from extractor.readers import read_document
+    from extractor.reading import read_document
 
     two_cells = "<table><tr><td>发布机构：</td><td>青山市人社局</td><td>发文日期</td><td>2024-01-26</td></tr></table>"
     one_cell = "<table><tr><td>索引号：1144/2024-00017</td><td>发布机构：青山市人社局</td></tr>" \

@@ -12,7 +12,7 @@ import pytest
 import extractor
 from extractor.api import extract_document
 from extractor.model import Cell, Document, Paragraph, Table
-from extractor.readers import read_document
+from extractor.reading import read_document
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 ZEROS = "\n|\n0" * 7 + "\n"

@@ -13,7 +13,7 @@ import extractor
 from extractor.errors import InputError, LimitExceededError, NoTextLayerError
 from extractor.limits import Limits
 from extractor.model import Paragraph, Table
-from extractor.readers import read_document
+from extractor.reading import read_document
 from extractor.readers.detect import detect_format
 from extractor.readers.ofd import PT_PER_MM, _Bad, _deltas
 

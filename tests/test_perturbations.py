@@ -62,7 +62,7 @@ from extractor.mapping.labels import normalise
 from extractor.mapping.mapper import map_document
 from extractor.mapping.numbers import looks_like_value, parse_value
 from extractor.model import Cell, Document, Paragraph, Table
-from extractor.readers import read_document
+from extractor.reading import read_document
 from extractor.schema import TEMPLATES
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"

@@ -6,7 +6,7 @@ import pytest
 
 from extractor.errors import InputError, LimitExceededError, UnsupportedFormatError
 from extractor.model import Paragraph, Table
-from extractor.readers import read_document
+from extractor.reading import read_document
 from extractor.readers.detect import detect_format
 
 

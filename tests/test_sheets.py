@@ -15,7 +15,7 @@ import extractor
 from extractor.errors import InputError, LimitExceededError, UnsupportedFormatError
 from extractor.limits import Limits
 from extractor.model import Paragraph, Table
-from extractor.readers import read_document
+from extractor.reading import read_document
 from extractor.readers.detect import detect_format
 from extractor.readers.ole import OleFile, stream_names
 from extractor.readers.sheet import render

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from extractor.model import Table
-from extractor.readers import read_document
+from extractor.reading import read_document
 
 ROOT = Path(__file__).resolve().parent.parent
 BUILD = ROOT / "fixtures" / "build"

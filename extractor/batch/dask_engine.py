@@ -7,12 +7,12 @@ import threading
 from collections import deque
 from typing import Any, Iterable
 
-from .. import __version__
+from ..version import __version__
 from ..files import load
 from ..dataset import error_rows
 from ..errors import ExtractorError, MissingDependencyError
 from ..limits import Limits
-from ..readers.hints import Hints
+from ..hints import Hints
 from .pool import Job, OnResult
 from .task import Task, crash_rows, named, safe_call, timeout_rows
 

@@ -11,7 +11,7 @@ from typing import Iterable
 from ..errors import InputError
 from ..files import not_regular
 from ..names import display_name
-from ..readers.hints import NO_HINTS, Hints
+from ..hints import NO_HINTS, Hints
 from .walk import iter_inputs
 
 MANIFEST_NAME = "manifest.jsonl"

@@ -13,7 +13,7 @@ from multiprocessing.connection import Connection, wait
 from typing import Any, Callable, Iterable
 
 from ..limits import Limits
-from ..readers.hints import Hints
+from ..hints import Hints
 from .task import Task, crash_rows, safe_call, timeout_rows
 
 Job = tuple[Any, str, str, Hints]  # (key, path, name, hints)

@@ -10,10 +10,11 @@ from typing import TYPE_CHECKING, Iterable, Iterator
 
 import pandas as pd
 
-from .. import __version__
+from ..version import __version__
 from ..corrections import Corrections
 from ..mapping.agency import AgencyTable
-from ..dataset import Dataset, frame
+from ..dataset import Dataset
+from ..tables import frame
 from ..errors import InputError
 from ..export import check_formats, remove_stale_temp, write_chunks
 from ..limits import Limits, resolve

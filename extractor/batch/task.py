@@ -5,13 +5,13 @@ from __future__ import annotations
 import hashlib
 from typing import Any, Callable, Union
 
-from .. import __version__
-from ..api import extract
+from ..version import __version__
 from ..dataset import error_rows, report_rows
 from ..errors import ExtractorError
+from ..extraction import report_from_bytes
 from ..files import load
 from ..limits import DEFAULT_LIMITS, Limits
-from ..readers.hints import NO_HINTS, Hints
+from ..hints import NO_HINTS, Hints
 
 # task(source, name, limits, hints) -> rows: the per-file work, given everything it needs explicitly
 Task = Callable[[Union[str, bytes], str, Limits, Hints], dict]
@@ -39,7 +39,7 @@ def extract_rows(source: Union[str, bytes], name: str, limits: Limits = DEFAULT_
         return rows
     sha = hashlib.sha256(data).hexdigest()
     try:
-        report = extract(data, name=name, limits=limits, hints=hints)
+        report = report_from_bytes(data, name=name, limits=limits, hints=hints)
     except ExtractorError as exc:
         rows = error_rows(type(exc).__name__, named(name, str(exc)), None, __version__)
     except Exception as exc:  # noqa: BLE001 - a bug of ours on one file must not stop the run

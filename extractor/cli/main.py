@@ -20,7 +20,7 @@ SUBCOMMANDS = {
 def main(argv: list[str] | None = None) -> None:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] in (["--version"], ["-V"], ["version"]):
-        from .. import __version__
+        from ..version import __version__
 
         print(f"extract (gov-disclosure-extractor) {__version__}")
         return

@@ -83,8 +83,8 @@ def write_joined(out_dir: Path, page: dict, attachment: dict) -> Path:
     """Read the page (manifest row ``page``) and its workbook attachment, join them and store the
     result as ``<sha256 of both>.joined.html`` in ``out_dir`` (rewritten only when it changed).
     Raises ``ExtractorError`` when either cannot be read."""
-    from ..readers import read_document
-    from ..readers.hints import Hints
+    from ..reading import read_document
+    from ..hints import Hints
 
     page_doc = read_document((out_dir / page["path"]).read_bytes(), source=page["url"],
                              hints=Hints(encoding=page.get("charset")))

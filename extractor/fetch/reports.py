@@ -19,15 +19,12 @@ PAGE_PROSE_CHARS = 200  # a page body this long is the report's text, not a "see
 
 
 def holds_tables(path: Path, url: str) -> bool:
-    """Whether a file yields table values: ``extractor.extract`` when the core is installed, else by format."""
-    import extractor
+    """Whether a file yields table values (read as a report, by ``extraction.report_from_bytes``)."""
+    from ..extraction import report_from_bytes
+    from ..files import load
 
-    extract = getattr(extractor, "extract", None)
-    fmt = detect_stored(path)
-    if extract is None:
-        return fmt in READABLE
     try:
-        report = extract(path, name=url)
+        report = report_from_bytes(load(path)[0], name=url)
     except ExtractorError:
         return False
     except Exception:  # noqa: BLE001 - a reader bug must not stop the choice; the file is just not preferred

@@ -11,7 +11,7 @@ import importlib
 from ..errors import ExtractorError, NoTextLayerError, UnsupportedFormatError
 from ..limits import Limits, resolve
 from ..model import Document
-from ..readers.hints import Hints
+from ..hints import Hints
 
 EXTRA_INSTALL = "pip install 'gov-disclosure-extractor[ocr]'"
 _MODULES = ("rapidocr_onnxruntime", "cv2", "numpy")

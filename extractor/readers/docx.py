@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from ..errors import InputError, LimitExceededError
 from ..limits import Limits, resolve
 from ..model import Block, Cell, Document, Paragraph, Provenance, Table
-from .hints import Hints
+from ..hints import Hints
 from .package import open_package
 
 # A .docx is a zip: refuse archives whose declared uncompressed size is absurd (zip bombs).

@@ -16,7 +16,7 @@ from bs4 import BeautifulSoup, Comment, NavigableString, Tag
 from ..errors import LimitExceededError
 from ..limits import Limits, resolve
 from ..model import Cell, Document, Paragraph, Provenance, Table, expand_spans
-from .hints import Hints
+from ..hints import Hints
 from .textenc import decode_bytes
 
 _BLOCK = {

@@ -16,7 +16,7 @@ from ..errors import InputError, LimitExceededError, MissingDependencyError, Uns
 from ..limits import Limits, resolve
 from ..model import Document
 from .docx import read_docx
-from .hints import Hints
+from ..hints import Hints
 
 INSTALL_HINT = "install LibreOffice (e.g. `apt-get install libreoffice-writer`) so that `soffice` is on PATH"
 

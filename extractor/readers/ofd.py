@@ -30,7 +30,7 @@ from dataclasses import replace
 from ..errors import InputError, LimitExceededError, NoTextLayerError
 from ..limits import Limits, resolve
 from ..model import Block, Document, Table
-from .hints import Hints
+from ..hints import Hints
 from .pdf import _page_ranges, _usable, layout_pages, page_entry
 from .pdf_pdfium import _classify
 from .package import open_package

@@ -22,7 +22,7 @@ from ..limits import Limits, resolve
 from ..model import Block, Document, Paragraph, Provenance
 from ..schema import TEMPLATES
 from . import pdf_hidden, pdf_pdfium
-from .hints import Hints
+from ..hints import Hints
 from .pdf_tables import build_table, find_regions, make_lines, rulings
 from .pdf_text import bbox, fix_radicals, group_lines, is_bad_char, line_text, mark_stacked_words
 
@@ -45,7 +45,7 @@ def read_pdf(data: bytes, *, source: str | None = None, hints: Hints | None = No
              limits: Limits | None = None) -> Document:
     """Read a PDF's text layer into paragraphs and tables in reading order, with page/box provenance.
 
-    Raises ``NoTextLayerError`` for a scan (``pdf_file.read_pdf_file`` sends those to OCR)."""
+    Raises ``NoTextLayerError`` for a scan (``extractor.reading.read_pdf_file`` sends those to OCR)."""
     name = source or "input"
     limits = resolve(limits)
     saved = {n: logging.getLogger(n).level for n in _QUIET}

@@ -40,7 +40,7 @@ from ..errors import InputError, LimitExceededError, MissingDependencyError
 from ..limits import Limits, resolve
 from ..model import Block, Cell, Document, Paragraph, Provenance, Table
 from ..schema import SECTIONS, TEMPLATES
-from .hints import Hints
+from ..hints import Hints
 from .ole import OleError, OleFile
 from .package import open_package
 

@@ -13,7 +13,7 @@ import re
 from ..errors import LimitExceededError
 from ..limits import Limits, resolve
 from ..model import Cell, Document, Paragraph, Provenance, Table
-from .hints import Hints
+from ..hints import Hints
 from .textenc import decode_bytes
 
 _HEADING = re.compile(r"^\s*[一二三四五六七八九十]{1,2}\s*[、.．]")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from html import escape
 from typing import Sequence
 
-from .. import __version__
+from ..version import __version__
 from .data import FLAG_WORDS, CellInfo, Equation, ReviewItem, fmt_number
 from .labels import TABLE_ORDER, cell_label, column_label, layout, row_label, table_title
 from .source import SourceView

@@ -219,7 +219,7 @@ def _image_pages(data: bytes) -> list:
 
 
 def _tables(item: ReviewItem, data: bytes, name: str, marks: dict[Address, str]) -> SourceView:
-    from ..readers import read_document
+    from ..reading import read_document
 
     doc = read_document(data, source=name)
     wanted = {a[0] for a in marks} | {a[0] for a, c in item.cells.items() if c.flags}

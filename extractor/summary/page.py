@@ -9,7 +9,7 @@ from typing import Iterable, Sequence
 
 import pandas as pd
 
-from .. import __version__
+from ..version import __version__
 from .data import MAX_FILES_PER_REASON, SummaryData
 from .labels import Labels
 
