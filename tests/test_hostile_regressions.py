@@ -8,7 +8,7 @@ import zipfile
 import pytest
 
 from extractor.errors import InputError, NotAReportError, UnsupportedFormatError
-from extractor.readers import read_document
+from extractor.reading import read_document
 from extractor.readers.docx import read_docx
 
 
