@@ -12,8 +12,10 @@ import socket
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Awaitable, Callable, Iterable
 from urllib.parse import urljoin, urlsplit
 
+import httpcore
 import httpx
 
 from ..readers.detect import detect_format
@@ -148,32 +150,50 @@ def _is_public(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
     return ip.is_global and not ip.is_multicast
 
 
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+Resolver = Callable[[str], Awaitable[list[IPAddress]]]
+
+
+async def _system_resolve(host: str) -> list[IPAddress]:
+    infos = await asyncio.get_running_loop().getaddrinfo(host, None, type=socket.SOCK_STREAM)
+    seen: dict[IPAddress, None] = {}
+    for info in infos:
+        seen.setdefault(ipaddress.ip_address(str(info[4][0]).split("%")[0]), None)
+    return list(seen)
+
+
 class AddressPolicy:
     """Refuses a move from a public site to a private, loopback or link-local address (a redirect or a
     link to http://169.254.169.254/ or an intranet host), unless ``allow_private``. A crawl that starts
     on a private or loopback host (an intranet mirror, a test server) may go anywhere.
 
-    Host names are resolved (once per host) and judged by every address they resolve to."""
+    Host names are resolved once per host and judged by every address they resolve to; the
+    connections then go to exactly those addresses (``PinnedBackend``), so a name that answers
+    differently the second time (DNS rebinding) cannot lead a checked request somewhere else."""
 
-    def __init__(self, allow_private: bool = False) -> None:
+    def __init__(self, allow_private: bool = False, resolve: Resolver | None = None) -> None:
         self.allow_private = allow_private
-        self._public: dict[str, bool | None] = {}
+        self._resolve = resolve or _system_resolve
+        self._addresses: dict[str, list[IPAddress]] = {}
+
+    async def addresses(self, host: str) -> list[IPAddress]:
+        """The addresses ``host`` resolves to, resolved once per run (empty: unresolvable)."""
+        host = host.strip("[]").lower()
+        try:
+            return [ipaddress.ip_address(host.split("%")[0])]
+        except ValueError:
+            pass
+        if host not in self._addresses:
+            try:
+                self._addresses[host] = await self._resolve(host)
+            except (OSError, ValueError, UnicodeError):
+                self._addresses[host] = []  # unresolvable: the request fails on its own
+        return self._addresses[host]
 
     async def is_public(self, host: str) -> bool | None:
         """True/False for a public/non-public host; None when it cannot be resolved."""
-        host = host.strip("[]").lower()
-        try:
-            return _is_public(ipaddress.ip_address(host.split("%")[0]))
-        except ValueError:
-            pass
-        if host not in self._public:
-            try:
-                infos = await asyncio.get_running_loop().getaddrinfo(host, None, type=socket.SOCK_STREAM)
-                addrs = {ipaddress.ip_address(str(i[4][0]).split("%")[0]) for i in infos}
-                self._public[host] = all(_is_public(a) for a in addrs) if addrs else None
-            except (OSError, ValueError, UnicodeError):
-                self._public[host] = None  # unresolvable: the request fails on its own
-        return self._public[host]
+        addrs = await self.addresses(host)
+        return all(_is_public(a) for a in addrs) if addrs else None
 
     async def refusal(self, url: str, origin: str | None) -> str | None:
         """Why ``url`` may not be fetched in a crawl that started at ``origin`` (None: it may)."""
@@ -186,6 +206,48 @@ class AddressPolicy:
             return (f"{host} is a private, loopback or link-local address, reached from the public site {start}; "
                     "not followed (--allow-private to follow)")
         return None
+
+
+class PinnedBackend(httpcore.AsyncNetworkBackend):
+    """httpcore's network backend, connecting only to the addresses ``AddressPolicy`` resolved and
+    judged for a host (TLS still checks the certificate against the host name)."""
+
+    def __init__(self, policy: AddressPolicy, inner: httpcore.AsyncNetworkBackend) -> None:
+        self.policy, self.inner = policy, inner
+
+    async def connect_tcp(self, host: str, port: int, timeout: float | None = None,
+                          local_address: str | None = None,
+                          socket_options: Iterable[Any] | None = None) -> httpcore.AsyncNetworkStream:
+        addresses = await self.policy.addresses(host)
+        if not addresses:
+            raise httpcore.ConnectError(f"cannot resolve {host}")
+        error: Exception | None = None
+        for ip in addresses:
+            try:
+                return await self.inner.connect_tcp(str(ip), port, timeout, local_address, socket_options)
+            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
+                error = exc
+        assert error is not None
+        raise error
+
+    async def connect_unix_socket(self, path: str, timeout: float | None = None,
+                                  socket_options: Iterable[Any] | None = None) -> httpcore.AsyncNetworkStream:
+        return await self.inner.connect_unix_socket(path, timeout, socket_options)
+
+    async def sleep(self, seconds: float) -> None:
+        await self.inner.sleep(seconds)
+
+
+def pinned_transport(policy: AddressPolicy, limits: httpx.Limits) -> httpx.AsyncHTTPTransport:
+    """httpx's transport with its connection pool on a ``PinnedBackend`` (httpx offers no public
+    hook for the network backend; its pool's is replaced, checked at construction)."""
+    transport = httpx.AsyncHTTPTransport(limits=limits)
+    pool = transport._pool
+    inner = getattr(pool, "_network_backend", None)
+    if inner is None:  # an httpx/httpcore without the attribute: say so rather than pin nothing
+        raise RuntimeError("this httpcore version has no pool network backend to pin addresses with")
+    pool._network_backend = PinnedBackend(policy, inner)
+    return transport
 
 
 class Client:
@@ -206,20 +268,23 @@ class Client:
         transport: httpx.AsyncBaseTransport | None = None,
         deadline: float = 300.0,
         allow_private: bool = False,
+        resolve: Resolver | None = None,
     ) -> None:
         self.out_dir = out_dir
         self.per_host, self.delay = per_host, delay
         self.retries, self.backoff, self.max_retry_after = retries, backoff, max_retry_after
         self.max_bytes = max_bytes
         self.timeout, self.deadline = timeout, deadline
-        self.policy = AddressPolicy(allow_private)
+        self.policy = AddressPolicy(allow_private, resolve)
         self.ua = user_agent()
+        limits = httpx.Limits(max_connections=100, max_keepalive_connections=20)
         self.http = httpx.AsyncClient(
             timeout=httpx.Timeout(timeout),
             headers={"User-Agent": self.ua, "Accept": "*/*", "Accept-Language": "zh-CN,zh;q=0.9"},
             follow_redirects=False,
-            transport=transport,
-            limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
+            # a test's transport is used as given; otherwise connections go where the policy judged
+            transport=transport if transport is not None else pinned_transport(self.policy, limits),
+            limits=limits,
         )
         self.gates: dict[str, HostGate] = {}
         self.robots = RobotsCache(self, enabled=respect_robots)
