@@ -4,14 +4,33 @@ Text outside tables becomes paragraphs, split at block elements and ``<br>``; ea
 ``<table>`` becomes a grid with rowspan/colspan expanded. Tables that hold other tables are page
 layout and are walked through. Site chrome stays in as paragraphs: the mapper finds the report
 by its contents, so a menu or footer cannot be mistaken for a table of the template.
+
+How the page is read (issue 15: at most 8x the time of a bare lxml parse). The page is parsed
+once by lxml's HTML parser, exactly as ``BeautifulSoup(text, "lxml")`` parses it (the same
+``etree.HTMLParser(recover=True)`` fed the same decoded text, so libxml2 repairs the markup the
+same way), and the walk reads that lxml tree directly. It reads it the way it read the
+BeautifulSoup tree, which stays the specification: a string is what bs4 calls a plain
+``NavigableString`` (comments, processing instructions and the text under ``<rt>``/``<rp>``
+are not; a string of ASCII spaces outside ``<pre>`` counts as one space), element names,
+nesting depths, the order limits are checked in, and provenance paths
+(``/html/body/div[2]/table[1]/tr[3]/td[2]``) are bs4's. ``tests/test_html_lxml_walk.py`` keeps
+the BeautifulSoup walker and checks that both give the same document, cell for cell and path
+for path, on every HTML fixture and on broken, nested, GBK and Word-export pages.
+
+Why not a BeautifulSoup tree: building it costs 20-40x the parse itself (a Python object and
+several calls per element and per string, ~500-3,000 elements on a CMS page), so any reader
+that builds one, even over the article region only, is over the 8x budget before it reads a
+cell; and cutting a region out first would change the document (the mapper and the metadata
+read the paragraphs around the report: the title, the 索引号/发布机构 table, the signature,
+the chrome that tells a listing page from a report). Walking lxml's tree keeps every block and
+costs a few times the parse.
 """
 
 from __future__ import annotations
 
 import re
-import warnings
 
-from bs4 import BeautifulSoup, Comment, NavigableString, Tag
+from lxml import etree
 
 from ..errors import LimitExceededError
 from ..limits import Limits, resolve
@@ -26,8 +45,17 @@ _BLOCK = {
 }
 _SKIP = {"script", "style", "noscript", "template", "head", "iframe", "object", "svg", "select",
          "button", "input", "textarea", "xml"}
+_CELL_BREAK = _BLOCK | {"br"}  # inside a cell: a line break before and after
 _SPACES = re.compile(r"[ \t\r\n\u00a0\u3000\u2002\u2003\u2009\u200b]+")
+_ASCII_SPACES = " \n\t\x0c\r"  # bs4 turns a string of only these into one space (outside <pre>)
+_SPAN = re.compile(r"\s*(\d+)")
+# bs4's string containers: the text anywhere under them is a RubyTextString, Script, ... and
+# never a plain string (a cell inside <template> reads empty)
+_MUTE_TAGS = ("rt", "rp", "style", "script", "template")
 MAX_SPAN = 500  # a rowspan/colspan above this is a broken page, not a table
+# Where libxml2's own tree builder stops (see _parse): elements 256 deep, a text node of 10 MB.
+_TREE_DEPTH = etree.XPath("/*" * 256)
+_TEXT_RUN = 9_000_000  # bytes of UTF-8; libxml2's limit is 10,000,000, this leaves a margin
 
 
 def read_html(data: bytes, *, source: str | None = None, hints: Hints | None = None,
@@ -38,64 +66,234 @@ def read_html(data: bytes, *, source: str | None = None, hints: Hints | None = N
         raise LimitExceededError(f"{source or 'input'}: HTML file is {len(data)} bytes, over the "
                                  f"{limits.max_text_bytes}-byte limit for HTML")
     text, enc = decode_bytes(data, declared=hints.encoding if hints else None, sniff_html=True)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        soup = BeautifulSoup(text, "lxml")
-    title_tag = soup.find("title")
-    title = _clean(title_tag.get_text()) if title_tag else None
-    walker = _Walker(limits.max_html_depth, source or "input", limits.max_table_cells, limits.max_blocks)
-    root = soup.body or soup
-    walker.walk(root, depth=0)
+    doc = _parse(text)
+    walker = _Walker(limits.max_html_depth, source or "input", limits.max_table_cells, limits.max_blocks, doc)
+    if _first(doc, *_MUTE_TAGS) is not None:
+        walker.muted = {e for top in doc for m in top.iter(*_MUTE_TAGS) for e in m.iter()}
+    title_tag = _first(doc, "title")
+    title = _clean(_all_text(title_tag, walker.muted)) if title_tag is not None else None
+    body = _first(doc, "body")
+    walker.walk(body if body is not None else doc, depth=0)  # no <body> (a frameset): the whole page
     walker.flush()
     return Document(blocks=walker.blocks, format="html", title=title or None, meta={"encoding": enc})
+
+
+def _first(doc: "_Node", *tags: str):
+    """The first element named one of ``tags`` in the page (bs4's ``soup.find``)."""
+    for top in doc:
+        for el in top.iter(*tags):
+            return el
+    return None
+
+
+def _parse(text: str) -> "_Node":
+    """The page as bs4's document node: a ``_Node`` whose children are the page's top-level
+    elements (one <html>, or more when libxml2 starts a second one after </html>).
+
+    Parsed as ``BeautifulSoup(text, "lxml")`` parses it: one feed of the whole text to an
+    ``etree.HTMLParser(recover=True)``, a leading byte-order mark dropped. libxml2 builds the
+    tree itself (the elements are lxml's), except where its tree builder would stop short of
+    what bs4 is given: nesting 256 elements deep (it drops everything from there on) or a text
+    run over 10 MB (it cuts it). Those pages are parsed again with the parser's events built
+    into ``_Node``s exactly as bs4 builds its tree from them (slower, and only for such pages)."""
+    if text[:1] == "\ufeff":
+        text = text[1:]
+    if len(text) > _TEXT_RUN // 4 and len(text.encode("utf-8", "surrogatepass")) > _TEXT_RUN:
+        return _parse_events(text)
+    parser = etree.HTMLParser(recover=True)
+    parser.feed(text)
+    root = parser.close()
+    doc = _Node("[document]", {}, None)
+    if root is not None:
+        if _TREE_DEPTH(root):
+            return _parse_events(text)
+        doc.children = [root, *(e for e in root.itersiblings() if _is_text(e.tag))]
+    return doc
+
+
+def _parse_events(text: str) -> "_Node":
+    events = _Events()
+    parser = etree.HTMLParser(recover=True, target=events)
+    parser.feed(text)
+    parser.close()
+    return events.doc
+
+
+class _Node:
+    """An element built from the parser's events (see ``_parse``), or the document node; it
+    offers the part of lxml's element interface the walk uses. A comment, processing
+    instruction or doctype is a ``_Node`` whose ``tag`` is not a str, as in lxml."""
+
+    __slots__ = ("tag", "attrib", "text", "tail", "parent", "children")
+
+    def __init__(self, tag, attrib: dict, parent: "_Node | None") -> None:
+        self.tag, self.attrib, self.parent = tag, attrib, parent
+        self.text: str | None = None
+        self.tail: str | None = None
+        self.children: list = []
+
+    def __iter__(self):
+        return iter(self.children)
+
+    def __len__(self) -> int:
+        return len(self.children)
+
+    def get(self, name: str) -> str | None:
+        return self.attrib.get(name)
+
+    def getparent(self) -> "_Node | None":
+        return self.parent
+
+    def iter(self, *tags: str):
+        stack = [self]
+        while stack:
+            node = stack.pop()
+            if not tags or node.tag in tags:
+                yield node
+            stack.extend(reversed(node.children))
+
+    def iterdescendants(self, *tags: str):
+        it = self.iter(*tags)
+        first = next(it, None)
+        if first is not None and first is not self:
+            yield first
+        yield from it
+
+
+class _Events:
+    """An lxml parser target that builds ``_Node``s the way bs4 builds its tree from the same
+    events: an end tag closes the most recent open element of its name (none open: nothing)."""
+
+    def __init__(self) -> None:
+        self.doc = _Node("[document]", {}, None)
+        self.stack: list[_Node] = []
+        self.open: dict[str, int] = {}
+
+    def _add(self, node: _Node) -> None:
+        parent = self.stack[-1] if self.stack else self.doc
+        node.parent = parent if self.stack else None
+        parent.children.append(node)
+
+    def start(self, tag, attrib, nsmap=None) -> None:
+        node = _Node(tag, dict(attrib), None)
+        self._add(node)
+        self.stack.append(node)
+        self.open[tag] = self.open.get(tag, 0) + 1
+
+    def end(self, tag) -> None:
+        if not self.open.get(tag):
+            return
+        while self.stack:
+            node = self.stack.pop()
+            self.open[node.tag] -= 1
+            if node.tag == tag:
+                break
+
+    def data(self, data: str) -> None:
+        parent = self.stack[-1] if self.stack else self.doc
+        if parent.children:
+            last = parent.children[-1]
+            last.tail = data if last.tail is None else last.tail + data
+        else:
+            parent.text = data if parent.text is None else parent.text + data
+
+    def comment(self, text) -> None:
+        self._add(_Node(etree.Comment, {}, None))
+
+    def pi(self, target, data=None) -> None:
+        self._add(_Node(etree.ProcessingInstruction, {}, None))
+
+    def doctype(self, *args) -> None:
+        self._add(_Node(etree.Comment, {}, None))
+
+    def close(self) -> None:
+        return None
 
 
 def _clean(s: str) -> str:
     return _SPACES.sub(" ", s).strip()
 
 
-def _path(tag: Tag, cache: dict | None = None) -> str:
-    """An XPath-like path to ``tag``, e.g. /html/body/div[2]/table[1]/tr[3]/td[2].
+def _is_text(tag) -> bool:
+    """An element's ``tag`` is a str; a comment's or processing instruction's is a function."""
+    return tag.__class__ is str
 
-    ``cache`` (one per page) holds each parent's child numbering, computed once: without it a
-    page of 200,000 sibling paragraphs took quadratic time."""
-    cache = {} if cache is None else cache
-    parts = []
-    node: Tag | None = tag
-    while node is not None and isinstance(node, Tag) and node.name != "[document]":
-        parent = node.parent
-        if parent is not None:
-            numbering = cache.get(id(parent))
-            if numbering is None:
-                numbering = {}
-                counts: dict[str, int] = {}
-                for c in parent.children:
-                    if isinstance(c, Tag):
-                        counts[c.name] = counts.get(c.name, 0) + 1
-                        numbering[id(c)] = (c.name, counts[c.name])
-                numbering = {k: (idx, counts[name]) for k, (name, idx) in numbering.items()}
-                cache[id(parent)] = numbering
-            idx, same = numbering.get(id(node), (1, 1))
-            parts.append(f"{node.name}[{idx}]" if same > 1 else node.name)
-        else:
-            parts.append(node.name)
-        node = parent
-    return "/" + "/".join(reversed(parts))
+
+def _all_text(el, muted: set) -> str:
+    """bs4's ``get_text()`` of a small element (the <title>): its plain strings, in order."""
+    own = el not in muted
+    parts = [el.text or ""] if own else []
+    for child in el:
+        if _is_text(child.tag):
+            parts.append(_all_text(child, muted))
+        if own:
+            parts.append(child.tail or "")
+    return "".join(parts)
 
 
 class _Walker:
-    def __init__(self, max_depth: int, name: str, max_cells: int, max_blocks: int) -> None:
+    def __init__(self, max_depth: int, name: str, max_cells: int, max_blocks: int, doc: _Node) -> None:
         self.max_depth, self.name, self.max_cells, self.max_blocks = max_depth, name, max_cells, max_blocks
-        self.paths: dict = {}  # _path's numbering cache for this page
+        self.doc = doc  # the document node: top-level elements are numbered among its children
+        self.paths: dict = {}  # element -> its path, computed once (see path())
+        self.numbering: dict = {}  # parent element -> {child element: "td[2]"}
+        self.muted: set = set()  # elements under <rt>/<rp>: their strings are not text (as in bs4)
         self.units = 0  # paragraphs, tables, table rows and table cells so far (Limits.max_blocks)
         self.blocks: list = []
         self.buf: list[str] = []
-        self.buf_tag: Tag | None = None
+        self.buf_tag = None
+
+    def path(self, el) -> str:
+        """An XPath-like path to ``el``, e.g. /html/body/div[2]/table[1]/tr[3]/td[2]: a
+        position only where the parent has several children of that name.
+
+        Each element's path and each parent's child numbering are computed once per page:
+        a page of 200,000 sibling paragraphs or a 60,000-row table stays linear."""
+        known = self.paths.get(el)
+        if known is not None:
+            return known
+        chain = []  # el and its ancestors up to the first one whose path is known
+        node = el
+        prefix = ""
+        while node is not None:
+            known = self.paths.get(node)
+            if known is not None:
+                prefix = known
+                break
+            chain.append(node)
+            node = node.getparent()
+        for node in reversed(chain):
+            if node is self.doc:
+                self.paths[node] = "/"  # a string at the page's top level (bs4: "/")
+                return "/"
+            parent = node.getparent()
+            prefix = prefix + "/" + self._numbering(self.doc if parent is None else parent)[node]
+            self.paths[node] = prefix
+        return prefix
+
+    def _numbering(self, parent) -> dict:
+        numbering = self.numbering.get(parent)
+        if numbering is None:
+            kids = [c for c in parent if _is_text(c.tag)]
+            counts: dict[str, int] = {}
+            for c in kids:
+                counts[c.tag] = counts.get(c.tag, 0) + 1
+            seen: dict[str, int] = {}
+            numbering = {}
+            for c in kids:
+                name = c.tag
+                if counts[name] > 1:
+                    seen[name] = seen.get(name, 0) + 1
+                    numbering[c] = f"{name}[{seen[name]}]"
+                else:
+                    numbering[c] = name
+            self.numbering[parent] = numbering
+        return numbering
 
     def flush(self) -> None:
         text = _clean("".join(self.buf))
         if text:
-            prov = Provenance(path=_path(self.buf_tag, self.paths) if self.buf_tag is not None else None,
+            prov = Provenance(path=self.path(self.buf_tag) if self.buf_tag is not None else None,
                               source="html")
             self.count(1)
             self.blocks.append(Paragraph(text, prov))
@@ -109,92 +307,134 @@ class _Walker:
             raise LimitExceededError(f"{self.name}: over {self.max_blocks} paragraphs, tables, table rows and "
                                      "cells")
 
-    def walk(self, node: Tag, depth: int) -> None:
+    def too_deep(self) -> LimitExceededError:
+        return LimitExceededError(f"{self.name}: HTML nesting deeper than {self.max_depth} elements "
+                                  "(raise it with --max-html-depth)")
+
+    def string(self, s: str, node) -> None:
+        """A string whose parent is ``node``."""
+        if self.muted and node in self.muted:
+            return
+        if "\x0c" in s:
+            s = _spaces_only(s, node)
+        if self.buf_tag is None:
+            self.buf_tag = node
+        self.buf.append(s)
+
+    def walk(self, node, depth: int) -> None:
         if depth > self.max_depth:
-            raise LimitExceededError(f"{self.name}: HTML nesting deeper than {self.max_depth} elements "
-                                     "(raise it with --max-html-depth)")
-        for child in node.children:
-            if isinstance(child, Comment):
-                continue
-            if isinstance(child, NavigableString):
-                if type(child) is NavigableString:  # skip CData, doctype, processing instructions
-                    if self.buf_tag is None:
-                        self.buf_tag = node
-                    self.buf.append(str(child))
-                continue
-            if not isinstance(child, Tag):
-                continue
-            name = (child.name or "").lower()
-            if name in _SKIP or ":" in name and name != "o:p" and name.startswith(("v:", "w:", "m:")):
-                continue
-            if name == "br":
-                self.flush()
-                continue
-            if name == "table":
-                self.flush()
-                if child.find("table") is not None:  # a layout table: walk through it
+            raise self.too_deep()
+        s = node.text
+        if s is not None:
+            self.string(s, node)
+        for child in node:
+            tag = child.tag
+            if _is_text(tag):
+                name = tag.lower()
+                if name in _SKIP or ":" in name and name != "o:p" and name.startswith(("v:", "w:", "m:")):
+                    pass
+                elif name == "br":
+                    self.flush()
+                elif name == "table":
+                    self.flush()
+                    if next(child.iterdescendants("table"), None) is not None:  # a layout table: walk through it
+                        self.walk(child, depth + 1)
+                        self.flush()
+                    else:
+                        table = _table(child, self, depth)
+                        if table is not None:
+                            self.blocks.append(table)
+                elif name in _BLOCK or name == "td" or name == "th":
+                    self.flush()
                     self.walk(child, depth + 1)
                     self.flush()
                 else:
-                    table = _table(child, self, depth)
-                    if table is not None:
-                        self.blocks.append(table)
-                continue
-            if name in _BLOCK or name in ("td", "th"):
-                self.flush()
-                self.walk(child, depth + 1)
-                self.flush()
-            else:
-                self.walk(child, depth + 1)
+                    self.walk(child, depth + 1)
+            s = child.tail
+            if s is not None:
+                self.string(s, node)
 
 
-def _span(tag: Tag, attr: str) -> int:
-    m = re.match(r"\s*(\d+)", str(tag.get(attr) or ""))
+def _spaces_only(s: str, node) -> str:
+    """bs4's reading of a string with a form feed: one of only ASCII spaces is ' ' (or '\\n')
+    unless it lies in <pre> or <textarea>."""
+    if s.strip(_ASCII_SPACES):
+        return s
+    el = node
+    while el is not None:
+        if el.tag in ("pre", "textarea"):
+            return s
+        el = el.getparent()
+    return "\n" if "\n" in s else " "
+
+
+def _span(value: str | None) -> int:
+    if value is None:
+        return 1
+    m = _SPAN.match(value)
     return min(max(int(m.group(1)), 1), MAX_SPAN) if m else 1
 
 
-def _cell_text(td: Tag, limits: "_Walker", depth: int) -> str:
+def _cell_text(td, w: _Walker, depth: int) -> str:
     """Cell text with block breaks as newlines; inline runs (a number split over spans) joined."""
+    if len(td) == 0:  # text only: the common cell
+        if depth > w.max_depth:
+            raise w.too_deep()
+        s = td.text
+        if s is None or (w.muted and td in w.muted):
+            return ""
+        if "\x0c" in s:
+            s = _spaces_only(s, td)
+        return _clean(s)
     lines: list[str] = []
     buf: list[str] = []
-
-    def walk(node: Tag, depth: int) -> None:
-        if depth > limits.max_depth:
-            raise LimitExceededError(f"{limits.name}: HTML nesting deeper than {limits.max_depth} elements "
-                                     "(raise it with --max-html-depth)")
-        for child in node.children:
-            if isinstance(child, Comment):
-                continue
-            if isinstance(child, NavigableString):
-                if type(child) is NavigableString:
-                    buf.append(str(child))
-                continue
-            if not isinstance(child, Tag) or child.name in _SKIP:
-                continue
-            if child.name == "br" or child.name in _BLOCK:
-                lines.append("".join(buf))
-                buf.clear()
-                walk(child, depth + 1)
-                lines.append("".join(buf))
-                buf.clear()
-            else:
-                walk(child, depth + 1)
-
-    walk(td, depth)
+    _cell_walk(td, depth, w, lines, buf)
     lines.append("".join(buf))
     return "\n".join(t for t in (_clean(x) for x in lines) if t)
 
 
-def _table(tag: Tag, limits: "_Walker", depth: int) -> Table | None:
+def _cell_walk(node, depth: int, w: _Walker, lines: list[str], buf: list[str]) -> None:
+    if depth > w.max_depth:
+        raise w.too_deep()
+    muted = w.muted
+    s = node.text
+    if s is not None and not (muted and node in muted):
+        buf.append(_spaces_only(s, node) if "\x0c" in s else s)
+    for child in node:
+        name = child.tag
+        if _is_text(name) and name not in _SKIP:
+            if name in _CELL_BREAK:
+                lines.append("".join(buf))
+                buf.clear()
+                _cell_walk(child, depth + 1, w, lines, buf)
+                lines.append("".join(buf))
+                buf.clear()
+            else:
+                _cell_walk(child, depth + 1, w, lines, buf)
+        s = child.tail
+        if s is not None and not (muted and node in muted):
+            buf.append(_spaces_only(s, node) if "\x0c" in s else s)
+
+
+def _table(tag, w: _Walker, depth: int) -> Table | None:
     rows: list[list[Cell]] = []
-    limits.count(1)
-    for tr in tag.find_all("tr"):
+    w.count(1)
+    for tr in tag.iter("tr"):
+        tds = [c for c in tr if c.tag == "td" or c.tag == "th"]
+        w.count(1 + len(tds))  # before any cell is built: a page of a million cells is refused early
         cells = []
-        tds = tr.find_all(["td", "th"], recursive=False)
-        limits.count(1 + len(tds))  # before any cell is built: a page of a million cells is refused early
-        for td in tds:
-            cells.append(Cell(_cell_text(td, limits, depth + 3), Provenance(path=_path(td, limits.paths), source="html"),
-                              rowspan=_span(td, "rowspan"), colspan=_span(td, "colspan")))
+        if tds:
+            # each cell's path: the row's, then td[i] / th[i] counted among its siblings of that name
+            base = w.path(tr) + "/"
+            n_td = sum(1 for td in tds if td.tag == "td")
+            n = {"td": n_td, "th": len(tds) - n_td}
+            seen = {"td": 0, "th": 0}
+            for td in tds:
+                name = td.tag
+                seen[name] += 1
+                path = base + (f"{name}[{seen[name]}]" if n[name] > 1 else name)
+                cells.append(Cell(_cell_text(td, w, depth + 3), Provenance(path=path, source="html"),
+                                  rowspan=_span(td.get("rowspan")), colspan=_span(td.get("colspan"))))
         rows.append(cells)
     rows = [r for r in rows if r] or []
     if not rows:
@@ -202,7 +442,7 @@ def _table(tag: Tag, limits: "_Walker", depth: int) -> Table | None:
     # An upper bound of the expanded grid (own colspans + colspans reaching down from above rows),
     # checked before expanding: a few hundred cells with colspan/rowspan 500 would ask for ~10^8.
     width = max(sum(c.colspan for c in r) for r in rows) + sum(c.colspan for r in rows for c in r if c.rowspan > 1)
-    if width * len(rows) > limits.max_cells:
-        raise LimitExceededError(f"{limits.name}: HTML table {_path(tag, limits.paths)} could span up to {len(rows)} x {width} "
-                                 f"cells (limit {limits.max_cells})")
-    return Table(grid=expand_spans(rows), provenance=Provenance(path=_path(tag, limits.paths), source="html"), aligned=True)
+    if width * len(rows) > w.max_cells:
+        raise LimitExceededError(f"{w.name}: HTML table {w.path(tag)} could span up to {len(rows)} x {width} "
+                                 f"cells (limit {w.max_cells})")
+    return Table(grid=expand_spans(rows), provenance=Provenance(path=w.path(tag), source="html"), aligned=True)
