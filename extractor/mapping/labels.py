@@ -7,15 +7,16 @@ import unicodedata
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from ..readers.pdf_text import RADICAL_SUPPLEMENT
+
 if TYPE_CHECKING:
     from ..schema import Row
 
-# Kangxi radicals and CJK radical supplement forms some PDF producers emit for common
-# ideographs (NFKC maps the Kangxi block, not all supplement forms), plus the traditional
+# CJK radical supplement forms some PDF producers emit for common ideographs (NFKC maps the
+# Kangxi block, not the supplement forms: the PDF reader's table of them), plus the traditional
 # characters met on mirrored pages.
 _CHAR_MAP = str.maketrans({
-    "⺠": "民", "⻓": "长", "⻚": "页", "⻛": "风", "⻢": "马", "⻋": "车", "⻔": "门", "⻅": "见",
-    "⻆": "角", "⻄": "西", "⻩": "黄", "⻬": "齐", "⻝": "食", "⺟": "母",
+    **RADICAL_SUPPLEMENT,
     "辦": "办", "開": "开", "復": "复", "議": "议", "訴": "诉", "訟": "讼", "請": "请", "結": "结",
     "轉": "转", "總": "总", "計": "计", "處": "处", "決": "决", "規": "规", "範": "范", "許": "许",
     "強": "强", "製": "制", "數": "数", "齣": "出", "與": "与", "屬": "属", "機": "机", "關": "关",

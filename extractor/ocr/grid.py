@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..readers.geometry import DisjointSet, means
+
 
 @dataclass
 class GridCell:
@@ -71,17 +73,6 @@ def _segments(mask, axis: int) -> list[tuple[float, float, float]]:
     return out
 
 
-def _cluster(values: list[float], tol: float) -> list[float]:
-    values = sorted(values)
-    groups: list[list[float]] = []
-    for v in values:
-        if groups and v - groups[-1][-1] <= tol:
-            groups[-1].append(v)
-        else:
-            groups.append([v])
-    return [sum(g) / len(g) for g in groups]
-
-
 def _coverage(mask, axis: int, pos: float, a: float, b: float, tol: int) -> float:
     """Share of the stretch [a, b] along a rule at ``pos`` that is inked in ``mask``."""
     import numpy as np
@@ -132,46 +123,33 @@ def _grid(hm, vm, unit: float, tol: int) -> Grid | None:
     vsegs_all = _segments(vm, 1)
     if len(hsegs) < 2:
         return None
-    ys = _cluster([s[0] for s in hsegs], 3 * unit)
+    ys = means([s[0] for s in hsegs], 3 * unit)
     # a vertical rule runs from one horizontal rule to another; a long text stroke does not
     near = lambda v: min(abs(v - yy) for yy in ys) <= 4 * unit  # noqa: E731
     vsegs = [s for s in vsegs_all if near(s[1]) and near(s[2])]
     if len(vsegs) < 2:
         return None
-    xs = _cluster([s[0] for s in vsegs], 3 * unit)
+    xs = means([s[0] for s in vsegs], 3 * unit)
     if len(xs) < 2 or len(ys) < 2:
         return None
     nr, nc = len(ys) - 1, len(xs) - 1
-    parent = list(range(nr * nc))
-
-    def find(a: int) -> int:
-        while parent[a] != a:
-            parent[a] = parent[parent[a]]
-            a = parent[a]
-        return a
-
-    def union(a: int, b: int) -> None:
-        parent[find(a)] = find(b)
-
+    merged = DisjointSet(nr * nc)  # slot r * nc + c; joined where the rule between is missing
     for r in range(nr):
         ya, yb = ys[r], ys[r + 1]
         inner_a, inner_b = ya + 0.25 * (yb - ya), yb - 0.25 * (yb - ya)
         for c in range(nc - 1):
             if _coverage(vm, 1, xs[c + 1], inner_a, inner_b, tol) < 0.6:
-                union(r * nc + c, r * nc + c + 1)
+                merged.union(r * nc + c, r * nc + c + 1)
     for c in range(nc):
         xa, xb = xs[c], xs[c + 1]
         inner_a, inner_b = xa + 0.2 * (xb - xa), xb - 0.2 * (xb - xa)
         for r in range(nr - 1):
             if _coverage(hm, 0, ys[r + 1], inner_a, inner_b, tol) < 0.6:
-                union(r * nc + c, (r + 1) * nc + c)
-    comps: dict[int, list[tuple[int, int]]] = {}
-    for r in range(nr):
-        for c in range(nc):
-            comps.setdefault(find(r * nc + c), []).append((r, c))
+                merged.union(r * nc + c, (r + 1) * nc + c)
+    comps = [[divmod(i, nc) for i in group] for group in merged.groups()]
     cells: list[GridCell] = []
     at = [[0] * nc for _ in range(nr)]
-    for members in sorted(comps.values(), key=lambda m: min(m)):
+    for members in sorted(comps, key=lambda m: min(m)):
         r0 = min(r for r, _ in members)
         r1 = max(r for r, _ in members) + 1
         c0 = min(c for _, c in members)

@@ -198,6 +198,11 @@ def mark(doc: Document, pages: list[int]) -> None:
 RULES_DPI = 150
 _H_MIN, _V_MIN, _H_LONG = 25.0, 8.0, 120.0  # points
 _TOUCH = 2.5  # points: how near a rule's end comes to the rule it meets (ink touching it may run on)
+_INK = 40  # grey levels: a pixel this much darker than the page's median is ink
+_RUN_OVERLAP = 0.5  # runs on consecutive pixel rows are one rule when overlapping by this share of the shorter
+_GLYPH_V_MARGIN = 0.05  # a vertical run inside a char's box, this share of its width clear of its sides ...
+_GLYPH_H_MARGIN = 0.2  # (a horizontal run: this share of its height clear of its top and bottom) ...
+_GLYPH_OVERLAP = 0.3  # ... over more than this share of its height (width) is a stroke of that glyph
 
 
 def _runs(mask, min_px: int) -> list[tuple[int, int, int]]:
@@ -211,13 +216,14 @@ def _runs(mask, min_px: int) -> list[tuple[int, int, int]]:
     return [(int(r), int(a), int(b)) for (r, a), (_, b) in zip(starts[keep], ends[keep])]
 
 
-def _cluster(runs: list[tuple[int, int, int]]) -> list[tuple[float, int, int]]:
-    """Runs on consecutive rows that overlap: one rule (its middle row, its span)."""
+def _join_runs(runs: list[tuple[int, int, int]]) -> list[tuple[float, int, int]]:
+    """Runs on consecutive rows that overlap: one rule (its middle row, its span). Not
+    ``geometry.cluster``: runs join by touching rows and overlapping spans, not by position."""
     done: list[list] = []
     open_: list[list] = []  # [first row, last row, start, end]
     for r, a, b in runs:
         for c in open_:
-            if c[1] == r - 1 and min(c[3], b) - max(c[2], a) > 0.5 * min(c[3] - c[2], b - a):
+            if c[1] == r - 1 and min(c[3], b) - max(c[2], a) > _RUN_OVERLAP * min(c[3] - c[2], b - a):
                 c[1], c[2], c[3] = r, min(c[2], a), max(c[3], b)
                 break
         else:
@@ -234,9 +240,11 @@ def _through_text(seg: tuple[float, float, float], vertical: bool, chars: list[d
     for c in chars:
         w, h = c["x1"] - c["x0"], c["bottom"] - c["top"]
         if vertical:
-            if c["x0"] + 0.05 * w < pos < c["x1"] - 0.05 * w and min(b, c["bottom"]) - max(a, c["top"]) > 0.3 * h:
+            if (c["x0"] + _GLYPH_V_MARGIN * w < pos < c["x1"] - _GLYPH_V_MARGIN * w
+                    and min(b, c["bottom"]) - max(a, c["top"]) > _GLYPH_OVERLAP * h):
                 return True
-        elif c["top"] + 0.2 * h < pos < c["bottom"] - 0.2 * h and min(b, c["x1"]) - max(a, c["x0"]) > 0.3 * w:
+        elif (c["top"] + _GLYPH_H_MARGIN * h < pos < c["bottom"] - _GLYPH_H_MARGIN * h
+              and min(b, c["x1"]) - max(a, c["x0"]) > _GLYPH_OVERLAP * w):
             return True
     return False
 
@@ -262,9 +270,9 @@ def image_rules(page, chars: list[dict]) -> list[dict]:
         import numpy as np
         s = RULES_DPI / 72
         gray = np.asarray(page.render(scale=s, grayscale=True).to_pil().convert("L"))
-        ink = gray < float(np.median(gray)) - 40  # darker than the paper: thin grey rules too
-        hs = [(y / s, a / s, b / s) for y, a, b in _cluster(_runs(ink, int(_H_MIN * s)))]
-        vs = [(x / s, a / s, b / s) for x, a, b in _cluster(_runs(ink.T, int(_V_MIN * s)))]
+        ink = gray < float(np.median(gray)) - _INK  # darker than the paper: thin grey rules too
+        hs = [(y / s, a / s, b / s) for y, a, b in _join_runs(_runs(ink, int(_H_MIN * s)))]
+        vs = [(x / s, a / s, b / s) for x, a, b in _join_runs(_runs(ink.T, int(_V_MIN * s)))]
     except Exception:  # noqa: BLE001 - no rules found is what a failure means here
         return []
 

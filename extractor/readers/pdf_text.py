@@ -9,17 +9,20 @@ import operator
 import re
 import unicodedata
 
-# CJK radical-supplement forms NFKC leaves alone; the Kangxi block (U+2F00–U+2FDF) and the
-# compatibility ideographs are mapped by NFKC itself.
-_SUPPLEMENT = {"⺠": "民", "⻓": "长", "⻚": "页", "⻛": "风", "⻢": "马", "⻋": "车", "⻔": "门", "⻅": "见",
-               "⻆": "角", "⻄": "西", "⻩": "黄", "⻬": "齐", "⻝": "食", "⺟": "母", "⻜": "飞", "⻥": "鱼",
-               "⻰": "龙", "⻉": "贝", "⻈": "讠"}
+from .pdf_settings import DEFAULT_SETTINGS, PdfTableSettings
+
+# CJK radical-supplement forms (U+2E80–U+2EFF) NFKC leaves alone; the Kangxi block (U+2F00–U+2FDF)
+# and the compatibility ideographs are mapped by NFKC itself. The one table of them: the label
+# normaliser (``mapping.labels.nfkc``) maps these too, after NFKC.
+RADICAL_SUPPLEMENT = {"⺠": "民", "⻓": "长", "⻚": "页", "⻛": "风", "⻢": "马", "⻋": "车", "⻔": "门", "⻅": "见",
+                      "⻆": "角", "⻄": "西", "⻩": "黄", "⻬": "齐", "⻝": "食", "⺟": "母", "⻜": "飞", "⻥": "鱼",
+                      "⻰": "龙", "⻉": "贝", "⻈": "讠"}
 NUMERIC = re.compile(r"^(?:[+\-]?[0-9０-９][0-9０-９,，.．]*|[—–\-－/／─━]+|无)$")
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 
 def _radical_table() -> dict[int, str]:
-    table = {ord(k): v for k, v in _SUPPLEMENT.items()}
+    table = {ord(k): v for k, v in RADICAL_SUPPLEMENT.items()}
     for a, b in ((0x2F00, 0x2FDF), (0xF900, 0xFAFF), (0x2F800, 0x2FA1F)):
         table.update((cp, unicodedata.normalize("NFKC", chr(cp))) for cp in range(a, b + 1))
     return table
@@ -77,7 +80,7 @@ def group_lines(chars: list[dict]) -> list[list[dict]]:
     return lines
 
 
-def chunks(line: list[dict], factor: float = 0.35) -> list[list[dict]]:
+def chunks(line: list[dict], factor: float = DEFAULT_SETTINGS.chunk_gap) -> list[list[dict]]:
     """Split a line where the gap between chars exceeds ``factor`` x the font size."""
     out: list[list[dict]] = []
     cur: list[dict] = []
@@ -93,15 +96,15 @@ def chunks(line: list[dict], factor: float = 0.35) -> list[list[dict]]:
     return out
 
 
-def join_chars(chars: list[dict]) -> str:
+def join_chars(chars: list[dict], word_gap: float = DEFAULT_SETTINGS.word_gap) -> str:
     """Text of one line: digits split by wide spacing rejoin ('1 2' -> '12'); a space only
-    between Latin words set apart by a real gap."""
+    between Latin words set apart by a real gap (over ``word_gap`` x the size)."""
     parts: list[str] = []
     prev = None
     for ch in chars:
         t = ch["text"]
         size = ch["size"]
-        if prev is not None and ch["x0"] - prev["x1"] > 0.5 * (1.0 if 1.0 > size else size):  # max(size, 1.0)
+        if prev is not None and ch["x0"] - prev["x1"] > word_gap * (1.0 if 1.0 > size else size):  # max(size, 1.0)
             a, b = prev["text"][-1:], t[:1]
             joinable = (a.isdigit() or a in ".,") and (b.isdigit() or b in ".,")
             if not joinable and not _CJK.match(a) and not _CJK.match(b) and a.isalnum() and b.isalnum():
@@ -136,7 +139,7 @@ def is_numeric_chunk(chunk: list[dict]) -> bool:
         and not any(c.get("in_word") for c in chunk)
 
 
-def mark_stacked_words(chars: list[dict]) -> None:
+def mark_stacked_words(chars: list[dict], settings: PdfTableSettings = DEFAULT_SETTINGS) -> None:
     """Flag each 无 set one character per line inside a word (a group label printed
     vertically: （四）无法提供): with text stacked right above and below it at line pitch, it
     is a letter of that label, not a dash-like zero (``in_word``; ``is_numeric_chunk`` then
@@ -144,6 +147,7 @@ def mark_stacked_words(chars: list[dict]) -> None:
     lone = [c for c in chars if c["text"] == "无"]
     if not lone:
         return
+    column, pitch = settings.stacked_column_share, settings.stacked_line_gap
 
     def word_char(o: dict) -> bool:
         return not NUMERIC.match(o["text"]) and not o["text"].isdigit()
@@ -153,11 +157,11 @@ def mark_stacked_words(chars: list[dict]) -> None:
         cx = (c["x0"] + c["x1"]) / 2
         above = below = False
         for o in chars:
-            if o is c or abs((o["x0"] + o["x1"]) / 2 - cx) > 0.3 * size or not word_char(o):
+            if o is c or abs((o["x0"] + o["x1"]) / 2 - cx) > column * size or not word_char(o):
                 continue
-            if 0 <= c["top"] - o["bottom"] < 0.6 * size:
+            if 0 <= c["top"] - o["bottom"] < pitch * size:
                 above = True
-            elif 0 <= o["top"] - c["bottom"] < 0.6 * size:
+            elif 0 <= o["top"] - c["bottom"] < pitch * size:
                 below = True
         if above and below:
             c["in_word"] = True
