@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import importlib
 
-from ..errors import ExtractorError, NoTextLayerError, UnsupportedFormatError
+from ..errors import ExtractorError, MissingDependencyError, NoTextLayerError, UnsupportedFormatError
 from ..limits import Limits, resolve
-from ..model import Document
+from ..model import Block, Document
 from ..hints import Hints
 
 EXTRA_INSTALL = "pip install 'gov-disclosure-extractor[ocr]'"
@@ -75,3 +75,37 @@ def read_images(images: list[bytes], *, source: str | None = None, limits: Limit
         raise missing_extra(name, image=True)
     from .reader import read_images_ocr
     return read_images_ocr(images, name, max_pages=limits.max_ocr_pages)
+
+
+def read_picture(data: bytes, *, source: str | None = None, limits: Limits | None = None) -> list[Block]:
+    """OCR one picture inside a document (a table pasted into Word as a screenshot or scan) into
+    blocks in reading order: tables with their cell grids, and paragraphs, each with
+    ``source="ocr"``, the recogniser's confidence, a bbox in the picture's pixels and a path under
+    ``source`` (the picture's path, e.g. ``body/p[12]/drawing[1]``). One picture is one page of
+    ``limits.max_ocr_pages`` (0: OCR off, ``UnsupportedFormatError``); without the extra
+    ``MissingDependencyError``; ``InputError`` for a picture that is not a readable image."""
+    name = source or "picture"
+    limits = resolve(limits)
+    if limits.max_ocr_pages == 0:
+        raise UnsupportedFormatError(f"{name}: a picture to read by OCR, and OCR is off (--max-ocr-pages 0)")
+    if not ocr_available():
+        raise MissingDependencyError(f"{name}: a picture to read by OCR; install the OCR extra: {EXTRA_INSTALL}")
+    from .picture import ocr_picture
+    return ocr_picture(data, name)[0]
+
+
+def fill_pictures(doc: Document, *, limits: Limits | None = None) -> None:
+    """Read the pictures a reader left in ``doc.meta['pictures']`` (Word: tables pasted as
+    screenshots or scans) by OCR, at most ``limits.max_ocr_pages`` (one picture a page; 0: OCR
+    off), their blocks put in their places (``read_picture``) and ``doc.meta['ocr']`` set; every
+    picture not read — OCR off or not installed, over the limit, not a readable image — is named
+    in a warning, never dropped silently."""
+    limits = resolve(limits)
+    if limits.max_ocr_pages == 0:
+        off: str | None = "OCR is off (--max-ocr-pages 0)"
+    elif not ocr_available():
+        off = f"OCR extra not installed: {EXTRA_INSTALL}"
+    else:
+        off = None
+    from .picture import fill
+    fill(doc, max_pictures=limits.max_ocr_pages, off=off)

@@ -1,7 +1,17 @@
-"""Word (.docx) reader: paragraphs and tables in body order, merges expanded, nested tables split out.
+"""Word (.docx) reader: paragraphs and tables in body order, merges expanded, nested tables split out,
+pictures that may hold a table (a table pasted as a screenshot or scan) left for OCR in their place.
 
 Reads the WordprocessingML directly (through python-docx's parsed XML) so that the body order,
 gridSpan / vMerge merges, nested tables and tables inside text boxes are all under our control.
+
+Pictures (``w:drawing`` → ``a:blip r:embed``; legacy ``w:pict`` / ``w:object`` → ``v:imagedata
+r:id``) are found in reading order with their displayed size. One big enough to hold a table (at
+least ``MIN_PICTURE_CM`` as displayed and ``MIN_PICTURE_PX`` in pixels) is listed in
+``Document.meta['pictures']`` (``Picture``: its path, the block index where it sits, its image) with
+a warning that it was not read; ``extractor.reading.read_document`` hands such a document to
+``extractor.ocr.fill_pictures``, which puts the OCR'd blocks in its place or says why it could not.
+A picture linked from outside the file or whose image cannot be identified is named in a warning
+here. This module never imports the OCR package (it sits below it).
 """
 
 from __future__ import annotations
@@ -24,6 +34,16 @@ MAX_GRID_SPAN = 63  # Word's own column limit: a larger gridSpan/gridBefore is d
 
 _W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 _MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
+_R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_A = "http://schemas.openxmlformats.org/drawingml/2006/main"
+_WP = "http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing"
+_V = "urn:schemas-microsoft-com:vml"
+# A picture displayed smaller than this (width, height in cm), or with fewer pixels, holds no table
+# anyone could read: a logo, a seal, an icon, an equation.
+MIN_PICTURE_CM = (4.5, 1.0)
+MIN_PICTURE_PX = (300, 100)
+EMU_PER_CM = 360_000
+NOT_SENT = "not sent to OCR"  # why pending pictures are not read yet (the reason in their warning)
 
 
 def _q(tag: str) -> str:
@@ -32,6 +52,8 @@ def _q(tag: str) -> str:
 
 _P, _TBL, _TR, _TC, _T, _SDT, _SDT_CONTENT = (_q(t) for t in ("p", "tbl", "tr", "tc", "t", "sdt", "sdtContent"))
 _TXBX = _q("txbxContent")
+_DRAWING, _PICT, _OBJECT = _q("drawing"), _q("pict"), _q("object")
+_BLIP, _EXTENT, _IMAGEDATA = f"{{{_A}}}blip", f"{{{_WP}}}extent", f"{{{_V}}}imagedata"
 _FALLBACK = f"{{{_MC}}}Fallback"
 _BREAKS = {_q("br"), _q("cr")}
 _TAB = _q("tab")
@@ -63,8 +85,103 @@ def read_docx(data: bytes, *, source: str | None = None, hints: Hints | None = N
         title = (word.core_properties.title or "").strip() or None
     except Exception:  # core properties are optional and sometimes malformed
         title = None
-    meta = {"tables": sum(1 for b in walker.blocks if isinstance(b, Table))}
+    meta: dict = {}
+    pending = _pictures(walker, word.part) if walker.pictures else []
+    if pending:
+        meta["pictures"] = pending
+        walker.warnings.append(pictures_not_read(NOT_SENT, [p.path for p in pending]))
+    meta["tables"] = sum(1 for b in walker.blocks if isinstance(b, Table))
     return Document(blocks=walker.blocks, format="docx", title=title, warnings=walker.warnings, meta=meta)
+
+
+# --- pictures -------------------------------------------------------------------------------------
+
+@dataclass
+class _Found:
+    """A picture in the body as the walker meets it."""
+
+    path: str  # e.g. body/p[12]/drawing[1]
+    at: int  # index into the blocks where its blocks go
+    rid: str | None  # relationship id of its image (None: linked from outside the file)
+    extent_cm: tuple[float, float] | None  # as displayed, when the markup says
+
+
+@dataclass
+class Picture:
+    """A picture big enough to hold a table, for OCR: ``Document.meta['pictures']`` lists them."""
+
+    path: str  # e.g. body/p[12]/drawing[1]; the blocks read from it get paths under this
+    at: int  # index into Document.blocks where its blocks go
+    part: str  # the image part, e.g. word/media/image1.png
+    size: tuple[int, int] | None  # pixels (None: Pillow is not installed)
+    data: bytes = field(repr=False)
+
+
+def pictures_not_read(reason: str, paths: list[str]) -> str:
+    """The warning naming pictures that were not read, and why."""
+    n = len(paths)
+    shown = ", ".join(paths[:5]) + (f" and {n - 5} more" if n > 5 else "")
+    return (f"{n} picture{'s' if n > 1 else ''} in the document {'were' if n > 1 else 'was'} not read ({reason}): "
+            f"tables pasted as pictures are missing ({shown})")
+
+
+def image_size(data: bytes, name: str) -> tuple[int, int, str] | None:
+    """(width, height, format) from an image's header, nothing decoded; None when Pillow is not
+    installed. ``InputError`` when Pillow cannot identify it (a damaged file, not an image),
+    ``LimitExceededError`` for a decompression bomb."""
+    try:
+        from PIL import Image
+    except ImportError:
+        return None
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            w, h = img.size
+            return int(w), int(h), str(img.format or "")
+    except Image.DecompressionBombError:
+        raise LimitExceededError(f"{name}: a picture too large to decode (a decompression bomb)") from None
+    except MemoryError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - Pillow raises many kinds on bad bytes
+        raise InputError(f"{name}: not a readable image ({type(exc).__name__})") from None
+
+
+def _pictures(walker: "_Walker", part) -> list[Picture]:
+    """The pictures big enough to hold a table; those that cannot be read at all are named in a
+    warning (the walker's), small ones (logos, seals, icons) are passed over."""
+    out: list[Picture] = []
+    unread: dict[str, list[str]] = {}  # reason -> pictures
+    for pic in walker.pictures:
+        if pic.extent_cm is not None and (pic.extent_cm[0] < MIN_PICTURE_CM[0] or pic.extent_cm[1] < MIN_PICTURE_CM[1]):
+            continue
+        target = _image_part(part, pic.rid)
+        if target is None:
+            unread.setdefault("linked from outside the file, not in it", []).append(pic.path)
+            continue
+        data, partname = target
+        try:
+            size = image_size(data, pic.path)
+        except InputError as exc:
+            unread.setdefault(str(exc).removeprefix(pic.path + ": "), []).append(f"{pic.path} ({partname})")
+            continue
+        if size is not None and (size[0] < MIN_PICTURE_PX[0] or size[1] < MIN_PICTURE_PX[1]):
+            continue
+        out.append(Picture(pic.path, pic.at, partname, size[:2] if size else None, data))
+    walker.warnings.extend(pictures_not_read(why, paths) for why, paths in unread.items())
+    return out
+
+
+def _image_part(part, rid: str | None) -> tuple[bytes, str] | None:
+    """The bytes and part name an embedded picture's relationship points at (None: none there)."""
+    if not rid:
+        return None
+    try:
+        rel = part.rels.get(rid)
+        if rel is None or rel.is_external:
+            return None
+        target = rel.target_part
+        return target.blob, str(target.partname).lstrip("/")
+    except Exception:  # noqa: BLE001 - a broken relationship is a picture not in the file
+        return None
 
 
 def _check_zip(data: bytes, name: str, max_bytes: int, max_entries: int) -> None:
@@ -155,6 +272,7 @@ class _Walker:
     warnings: list[str] = field(default_factory=list)
     name: str = "input"
     max_cells: int = 0  # Limits.max_table_cells, set by read_docx
+    pictures: list[_Found] = field(default_factory=list)  # in reading order
 
     # --- containers ----------------------------------------------------------------------
     def body(self, body) -> None:
@@ -170,6 +288,7 @@ class _Walker:
                 text = _text_of(child)
                 if text.strip():
                     self.blocks.append(Paragraph(text, Provenance(path=ppath, source="docx")))
+                self._pictures(child, ppath)
                 self._text_boxes(child, ppath, depth)
             elif child.tag == _TBL:
                 counts["tbl"] += 1
@@ -196,6 +315,24 @@ class _Walker:
         for box in _iter_not_under(el, _TXBX, stop={_FALLBACK, _TXBX}):
             n += 1
             self._container(box, f"{path}/txbx[{n}]", depth + 1)
+
+    def _pictures(self, para, path: str) -> None:
+        """The pictures in paragraph ``para`` (not those in its text boxes, nor the VML fallback
+        copy of a drawing), in order, noted at the current end of the blocks."""
+        counts = {"drawing": 0, "pict": 0, "object": 0}
+        for el in _picture_elements(para):
+            kind = el.tag.rsplit("}", 1)[1]
+            counts[kind] += 1
+            base = f"{path}/{kind}[{counts[kind]}]"
+            if kind == "drawing":
+                rids = [b.get(f"{{{_R}}}embed") or None for b in _iter_tags_not_under(el, {_BLIP}, stop={_TXBX})]
+                extent = _drawing_extent(el) if len(rids) == 1 else None
+            else:
+                rids = [v.get(f"{{{_R}}}id") or None for v in _iter_tags_not_under(el, {_IMAGEDATA}, stop={_TXBX})]
+                extent = _vml_extent(el) if len(rids) == 1 else None
+            for k, rid in enumerate(rids, 1):
+                self.pictures.append(_Found(base if len(rids) == 1 else f"{base}/pic[{k}]", len(self.blocks),
+                                              rid, extent))
 
     # --- tables ----------------------------------------------------------------------------
     def _table(self, tbl, path: str, depth: int) -> None:
@@ -239,7 +376,7 @@ class _Walker:
                     if sub is not tc and _owner_cell(sub) is tc:
                         later.append((sub, "tbl", cpath))
                 for para_idx, para in enumerate(tc.iter(_P)):
-                    if _owner_cell(para) is tc and _has_text_box(para):
+                    if _owner_cell(para) is tc and (_has_text_box(para) or _has_picture(para)):
                         later.append((para, "p", f"{cpath}/p[{para_idx + 1}]"))
             grid.append(line)
             positions += len(line)
@@ -259,6 +396,7 @@ class _Walker:
                 n_sub[cpath] = n_sub.get(cpath, 0) + 1
                 self._table(el, f"{cpath}/tbl[{n_sub[cpath]}]", depth + 1)
             else:
+                self._pictures(el, cpath)
                 self._text_boxes(el, cpath, depth)
 
 
@@ -298,6 +436,66 @@ def _owner_cell(el):
 
 def _has_text_box(para) -> bool:
     return next(_iter_not_under(para, _TXBX, stop={_FALLBACK, _TXBX}), None) is not None
+
+
+_PICTURES = (_DRAWING, _PICT, _OBJECT)
+_NOT_IN = {_FALLBACK, _TXBX, *_PICTURES}  # a fallback copy, a text box's own, or part of another picture
+
+
+def _picture_elements(para):
+    """The pictures in ``para`` in order (lxml's tag search; the few found are checked upwards)."""
+    for el in para.iter(*_PICTURES):
+        if el is not para and not _inside(el, _NOT_IN, stop=para):
+            yield el
+
+
+def _has_picture(para) -> bool:
+    return next(_picture_elements(para), None) is not None
+
+
+def _iter_tags_not_under(el, tags: set[str], stop: set[str]):
+    """Descendants of ``el`` with one of ``tags`` (not searched further), not descending into ``stop``."""
+    for child in el:
+        if not isinstance(child.tag, str):
+            continue
+        if child.tag in tags:
+            yield child
+        elif child.tag not in stop:
+            yield from _iter_tags_not_under(child, tags, stop)
+
+
+def _drawing_extent(drawing) -> tuple[float, float] | None:
+    """A drawing's displayed size in cm (``wp:extent``, in EMU)."""
+    ext = next(_iter_tags_not_under(drawing, {_EXTENT}, stop=set()), None)
+    try:
+        return int(ext.get("cx")) / EMU_PER_CM, int(ext.get("cy")) / EMU_PER_CM  # type: ignore[union-attr]
+    except (AttributeError, TypeError, ValueError):
+        return None
+
+
+_VML_LENGTH = re.compile(r"^\s*(-?[\d.]+)\s*(pt|in|cm|mm|px|pc)?\s*$")
+_CM_PER = {"pt": 2.54 / 72, "in": 2.54, "cm": 1.0, "mm": 0.1, "px": 2.54 / 96, "pc": 2.54 / 6, None: 2.54 / 96}
+
+
+def _vml_extent(el) -> tuple[float, float] | None:
+    """A VML picture's displayed size in cm, from its shape's ``style`` (``width:415pt;height:300pt``)."""
+    for shape in el.iter():
+        style = shape.get("style") if isinstance(shape.tag, str) else None
+        if not style:
+            continue
+        props = {k.strip().lower(): v for k, v in (p.split(":", 1) for p in style.split(";") if ":" in p)}
+        size = []
+        for key in ("width", "height"):
+            m = _VML_LENGTH.match(props.get(key, ""))
+            if not m:
+                break
+            try:
+                size.append(float(m.group(1)) * _CM_PER[m.group(2)])
+            except ValueError:
+                break
+        if len(size) == 2:
+            return size[0], size[1]
+    return None
 
 
 def _iter_not_under(el, tag: str, stop: set[str]):
