@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 import warnings
 
-NOISY_LOGGERS = ("pdfminer", "pdfplumber", "PIL", "charset_normalizer", "httpx", "httpcore", "fontTools")
+NOISY_LOGGERS = ("pdfminer", "pdfplumber", "PIL", "charset_normalizer", "httpx", "httpcore", "fontTools",
+                 "matplotlib")  # matplotlib: "findfont: Failed to find font weight ..." lines
 
 
 def quiet_libraries(verbose: bool = False) -> None:

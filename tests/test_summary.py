@@ -336,3 +336,16 @@ def test_empty_dataset_renders_without_plots():
     assert [s.get_text() for s in soup.select(".stat .n")] == ["0", "0", "0", "0", "—", "0"]
     for tag in soup.find_all(["td", "th", "li", "p", "span", "h1", "h2", "h3"]):
         assert tag.get_text(strip=True)
+
+
+def test_matplotlib_font_noise_stays_off_the_terminal(capfd):
+    """matplotlib's font manager logs "findfont: Failed to find font weight ..." at WARNING when a
+    CJK family lacks a weight; the CLI's quiet_libraries keeps it off stderr (not with --verbose)."""
+    import logging
+
+    from extractor.quiet import quiet_libraries
+
+    capfd.readouterr()
+    quiet_libraries()
+    logging.getLogger("matplotlib.font_manager").warning("findfont: Failed to find font weight normal for X")
+    assert capfd.readouterr().err == ""
