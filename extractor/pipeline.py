@@ -14,6 +14,7 @@ from .checks import CheckResult, run_checks
 from .corrections import Corrections, correct_cells
 from .errors import NotAReportError
 from .mapping.agency import AgencyTable, agency_id
+from .mapping.labels import one_document
 from .mapping.mapper import MapResult, detect_template, map_document
 from .mapping.metadata import (agency_from_title, body_above_title, find_title, page_metadata, parse_date,
                                report_year, scope, signature)
@@ -42,6 +43,11 @@ def extract_document(doc: Document, *, source: str | None = None, sha256: str | 
 
     ``hints.published`` (the date of the page an attachment hung from) dates a report that prints
     no signature date and no page date of its own."""
+    with one_document():  # each paragraph's text normalised once, by whichever step reads it first
+        return _extract_document(doc, source, sha256, hints)
+
+
+def _extract_document(doc: Document, source: str | None, sha256: str | None, hints: Hints | None) -> Report:
     warnings = list(doc.warnings)
     title = find_title(doc)
     year = report_year(title, doc)

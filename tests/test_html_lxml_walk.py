@@ -273,13 +273,15 @@ CORNERS = {
     "after html": "<html><body><p>a</p></body></html>\n<p>b</p>",
     "body twice": "<body><p>a</p><body class=x><p>b</p></body>",
     "gbk": "<meta charset=gbk><title>报告</title><p>政府信息公开</p>",
+    "controls": "<p>a\x00b\x0bc\r\nd\u2028e\ufffd</p><table><tr><td>\x01\x7f\x85\U0001f600</td></tr></table>",
+    "bom twice": "\ufeff\ufeff<p>x</p>",
 }
 
 
 @pytest.mark.parametrize("name", list(CORNERS))
 def test_corners_read_as_with_beautifulsoup(name: str) -> None:
     text = CORNERS[name]
-    data = text.encode("gbk") if name == "gbk" else text.encode()
+    data = text.encode("gbk") if name == "gbk" else text.encode("utf-8-sig" if name == "bom twice" else "utf-8")
     for limits in (None, Limits(max_html_depth=350), Limits(max_html_depth=5)):
         _same(data, limits)
 

@@ -15,7 +15,7 @@ from typing import Callable
 
 from ..model import Cell
 from ..schema import APPLICANT_COLUMNS, APPLICANT_GROUP_LABELS, CONTENT_HEADER, Row, TableSpec
-from .labels import normalise, row_keys
+from .labels import normalise, normalised, row_keys
 from .rows import RowView
 
 # How a row was matched: by its label ("label"), by its label once the pieces of a row broken
@@ -54,9 +54,14 @@ def is_group_fragment(spec: TableSpec, key: str) -> bool:
     return bool(key) and key not in exact and any(key in g for g in groups)
 
 
+@lru_cache(maxsize=None)
+def _group_keys(spec: TableSpec) -> frozenset[str]:
+    return frozenset(normalise(r.group) for r in spec.rows if r.group)
+
+
 def own_cell(spec: TableSpec, rv: RowView) -> Cell | None:
     """The cell of the row's own label: its last label cell that is not a group label (to its left)."""
-    groups = {normalise(r.group) for r in spec.rows if r.group}
+    groups = _group_keys(spec)
     for cell in reversed(rv.labels):
         key = normalise(cell.text)
         if key and not is_group_fragment(spec, key) and key not in groups:
@@ -77,15 +82,15 @@ def is_header(spec: TableSpec, rv: RowView, exact: bool) -> bool:
         return False
     _, _, columns = _words(spec)
     if exact:  # '其他' and '总计' name rows too: a row of several column labels is still a header
-        markers = [normalise(m) for m in spec.markers]
+        markers = normalised(spec.markers)
         keys = [k for k in rv.label_keys if not is_group_fragment(spec, k) and not any(m in k for m in markers)]
         return len(keys) >= 2 and all(k in columns for k in keys)
     own = own_label(spec, rv)
-    return not own or own in columns or any(normalise(m) in own for m in spec.markers)
+    return not own or own in columns or any(m in own for m in normalised(spec.markers))
 
 
 def has_values(rv: RowView) -> bool:
-    return any(c.text.strip() for c in rv.values)
+    return rv.has_values
 
 
 def similarity(text: str, row: Row) -> float:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Iterator
 
 from ..readers.pdf_text import RADICAL_SUPPLEMENT
 
@@ -32,29 +34,100 @@ _CHAR_MAP = str.maketrans({
 _NUMBERING = re.compile(
     r"^(?:[一二三四五六七八九十]{1,3}[、.．]|[（(][一二三四五六七八九十\d]{1,3}[)）]|\d{1,2}[、.．](?!\d)|[①-⑳])"
 )
+_SPACE_RUN = re.compile(r"\s+")
 _DROP = re.compile(r"[\s\u00a0\u3000·•:：,，、;；.．。“”\"'‘’()（）\[\]【】《》<>〈〉\-—_/／]+")
+
+
+# The characters _CHAR_MAP changes: text without any (nearly all) is not translated.
+_MAPPED = re.compile("[%s]" % "".join(re.escape(chr(k)) for k, v in _CHAR_MAP.items() if v != chr(k)))
+
+
+# Within ``one_document()``: each text's nfkc, computed once (the title, sections, signature
+# and page metadata each read the same paragraphs). Nothing is kept from one document to the next.
+_MEMO: ContextVar[dict[str, str] | None] = ContextVar("nfkc_memo", default=None)
+
+
+@contextmanager
+def one_document() -> Iterator[None]:
+    """Normalise each text once while one document is mapped (``pipeline.extract_document``)."""
+    token = _MEMO.set({})
+    try:
+        yield
+    finally:
+        _MEMO.reset(token)
 
 
 def nfkc(text: str) -> str:
     """NFKC plus the radical/traditional map: the form every comparison starts from."""
-    return unicodedata.normalize("NFKC", text).translate(_CHAR_MAP)
+    if len(text) <= 40:  # a label or a number: the same ones recur in every report
+        return _nfkc_short(text)
+    memo = _MEMO.get()
+    if memo is None:
+        return _nfkc(text)
+    done = memo.get(text)
+    if done is None:
+        done = memo[text] = _nfkc(text)
+    return done
 
 
-@lru_cache(maxsize=65536)
+def _nfkc(text: str) -> str:
+    # each step only where it changes something (checked in C: ``unicodedata.normalize``
+    # rebuilds a text already in NFKC, and translate looks every character up)
+    if not unicodedata.is_normalized("NFKC", text):
+        text = unicodedata.normalize("NFKC", text)
+    return text.translate(_CHAR_MAP) if _MAPPED.search(text) else text
+
+
+_nfkc_short = lru_cache(maxsize=16384)(_nfkc)
+
+
 def normalise(text: str) -> str:
     """Comparable form of a label: numbering, spaces and punctuation removed.
 
     '（三） 不予公开' -> '不予公开'; '第二十条  第(一)项' -> '第二十条第一项'; '三、本年度办 理结果' ->
     '本年度办理结果'. Numbering is stripped repeatedly ('三、（一）予以公开').
+    A label (up to 200 characters) is normalised once: the same labels recur in every report.
     """
-    s = nfkc(text)
-    s = re.sub(r"\s+", "", s)
+    return _normalise_label(text) if len(text) <= 200 else _normalise(text)
+
+
+def _normalise(text: str) -> str:
+    return _label_form(nfkc(text))
+
+
+# Characters NFKC never merges with what precedes them (starters that are the second part of
+# no composition: ASCII, CJK ideographs and punctuation, full-width forms, line breaks): a
+# text cut before one of them normalises piece by piece to the same result.
+_SAFE_START = re.compile(r"[\n -~\u2010-\u2027\u3000-\u3029\u3030-\u303f\u4e00-\u9fff\uff01-\uff5e]")
+
+
+def normalise_pieces(pieces: list[str]) -> str:
+    """``normalise("".join(pieces))`` from each piece's nfkc (each paragraph's is computed once
+    per document, see ``one_document``) when every piece starts where NFKC cannot join it to
+    the text before; else from the joined text."""
+    if all(_SAFE_START.match(p) for p in pieces if p):
+        return _label_form("".join([nfkc(p) for p in pieces]))
+    return normalise("".join(pieces))
+
+
+def _label_form(s: str) -> str:
+    """``normalise`` after NFKC: spaces, leading numbering and punctuation removed."""
+    s = _SPACE_RUN.sub("", s)
     while True:
         m = _NUMBERING.match(s)
         if not m or m.end() == len(s):
             break
         s = s[m.end():]
     return _DROP.sub("", s)
+
+
+_normalise_label = lru_cache(maxsize=65536)(_normalise)
+
+
+@lru_cache(maxsize=None)
+def normalised(phrases: tuple[str, ...]) -> tuple[str, ...]:
+    """``normalise`` of each of the schema's fixed phrases (a table's markers), computed once."""
+    return tuple(normalise(p) for p in phrases)
 
 
 def compact(text: str) -> str:

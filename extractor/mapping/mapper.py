@@ -17,7 +17,7 @@ from ..schema import (APPLICANT_COLUMNS, SUBTOTAL_LABEL, TEMPLATES, Column, Row,
                       Template)
 from .align import (CLOSE_ENOUGH, LABEL, POSITION, Placed, has_values, is_header, join_fragments, own_label,
                     place_by_position, read_all_by_position, similarity)
-from .labels import normalise, row_keys
+from .labels import normalise, normalise_pieces, normalised, row_keys
 from .numbers import looks_like_value, parse_value
 from .rows import RowView, split_row, transpose
 
@@ -60,11 +60,11 @@ def detect_template(doc: Document, year: int | None) -> tuple[str | None, list[s
     Returns (None, warnings) when no table of either template is present.
     """
     table_text = normalise("".join(t.text() for t in doc.tables()))
-    para_text = normalise("".join(p.text for p in doc.paragraphs()))
+    para_text = normalise_pieces([p.text for p in doc.paragraphs()])  # each paragraph's NFKC is known by now
     text = table_text + para_text
-    scores = {k: sum(1 for m in t.markers if normalise(m) in text) for k, t in TEMPLATES.items()}
+    scores = {k: sum(1 for m in normalised(t.markers) if m in text) for k, t in TEMPLATES.items()}
     warnings: list[str] = []
-    found_any = any(normalise(m) in text for t in TEMPLATES.values() for spec in t.tables for m in spec.markers)
+    found_any = any(m in text for t in TEMPLATES.values() for spec in t.tables for m in normalised(spec.markers))
     if not found_any and not any(scores.values()):
         return None, warnings
     if scores["2021"] > scores["2019"]:
@@ -120,7 +120,7 @@ def _match(spec: TableSpec, label_keys: tuple[str, ...]) -> tuple[Row | None, bo
 
 def _marker_kind(template: Template, text: str) -> str | None:
     """Which table a header row announces, by its strongest markers."""
-    hits = {spec.key: sum(1 for m in spec.markers if normalise(m) in text) for spec in template.tables}
+    hits = {spec.key: sum(1 for m in normalised(spec.markers) if m in text) for spec in template.tables}
     kind, n = max(hits.items(), key=lambda kv: kv[1])
     return kind if n else None
 
@@ -211,7 +211,7 @@ def _table_kind(template: Template, table: Table, rows: list[RowView]) -> str | 
     text = normalise(table.text())
     scores: dict[str, int] = {}
     for spec in template.tables:
-        s = 3 * sum(1 for m in spec.markers if normalise(m) in text)
+        s = 3 * sum(1 for m in normalised(spec.markers) if m in text)
         s += sum(1 for rv in rows if rv.is_data and match_row(spec, rv.label_keys))
         scores[spec.key] = s
     kind, n = max(scores.items(), key=lambda kv: kv[1])
@@ -311,15 +311,15 @@ def _header_columns(rv: RowView, headers: list[RowView]) -> list[str] | None:
     if not rv.table.aligned:
         return None
     keys: list[str] = []
+    above = [h.table.grid[h.row_index] for h in reversed(headers) if h.table is rv.table]
     for c in rv.value_cols:
         key = None
-        for h in reversed(headers):
-            if h.table is not rv.table:
-                continue
-            cell = h.table.grid[h.row_index][c] if c < len(h.table.grid[h.row_index]) else None
-            if cell is not None and normalise(cell.text) in _APPLICANT_KEYS:
-                key = _APPLICANT_KEYS[normalise(cell.text)]
-                break
+        for line in above:
+            cell = line[c] if c < len(line) else None
+            if cell is not None:
+                key = _APPLICANT_KEYS.get(normalise(cell.text))
+                if key is not None:
+                    break
         if key is None:
             return None
         keys.append(key)

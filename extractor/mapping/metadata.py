@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from itertools import islice
 
 from ..model import Document, Paragraph
 from ..schema import PAGE_METADATA_LABELS
@@ -21,6 +22,7 @@ _PERIOD = re.compile(r"((?:19|20)\d{2})年1月1日至\s*((?:19|20)\d{2})年12月
 _NAVIGATION = re.compile(r"^(当前位置|您的位置|您现在的位置)|首页\s*[>»/]|[>»]\s*\S+\s*[>»]")
 _META_PAIR = re.compile(r"^([^:：]{2,6})\s*[:：]\s*(\S.*)$")
 _LABEL_PREFIX = re.compile(r"^[^:：]{1,6}[:：]\s*")
+_AGGREGATE = re.compile(r"汇总|各有关单位|全市各级|全省各级|全区各级|全县各级")
 
 
 def _cn_number(s: str) -> int:
@@ -160,8 +162,10 @@ def signature(doc: Document) -> Signature:
 
 def scope(title: str | None, doc: Document) -> str:
     """'aggregate' for a report that sums up a whole area's bodies (汇总…各有关单位), else 'body'."""
-    head = nfkc(" ".join([title or ""] + [p.text for p in list(doc.paragraphs())[:40]]))
-    return "aggregate" if re.search(r"汇总|各有关单位|全市各级|全省各级|全区各级|全县各级", head) else "body"
+    # nfkc of the texts joined by spaces, from each text's (known by now): NFKC never joins
+    # anything across a space
+    head = " ".join(nfkc(t) for t in [title or "", *(p.text for p in islice(doc.paragraphs(), 40))])
+    return "aggregate" if _AGGREGATE.search(head) else "body"
 
 
 def page_metadata(doc: Document) -> dict[str, str]:

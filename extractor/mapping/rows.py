@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property, lru_cache
 
 from ..model import Cell, Table
 from .labels import normalise
@@ -22,9 +23,15 @@ class RowView:
     def is_data(self) -> bool:
         return bool(self.values)
 
-    @property
+    @cached_property
     def label_keys(self) -> list[str]:
+        """The labels' normalised keys (computed once: a row's cells do not change while it is mapped)."""
         return [k for k in (normalise(c.text) for c in self.labels) if k]
+
+    @cached_property
+    def has_values(self) -> bool:
+        """Something printed where the values go (``align.has_values``)."""
+        return any(c.text.strip() for c in self.values)
 
     def text(self) -> str:
         return "".join(c.text for c in self.labels + self.values)
@@ -38,14 +45,14 @@ def split_row(table: Table, table_index: int, r: int) -> RowView:
     """
     cells: list[Cell] = []
     cols: list[int] = []
+    seen: set[int] = set()
     for c, cell in enumerate(table.grid[r]):
-        if cell is None or (cells and cell is cells[-1]):
+        if cell is None or id(cell) in seen:  # a merged cell once; a rowspan copy met again (ragged grids)
             continue
-        if any(cell is seen for seen in cells):  # a rowspan copy met again (ragged grids)
-            continue
+        seen.add(id(cell))
         cells.append(cell)
         cols.append(c)
-    kinds = ["value" if looks_like_value(c.text) else ("blank" if not c.text.strip() else "text") for c in cells]
+    kinds = [_kind_short(c.text) if len(c.text) <= 40 else _kind(c.text) for c in cells]
     first_value = next((i for i, k in enumerate(kinds) if k == "value"), None)
     limit = first_value if first_value is not None else len(cells)
     last_text = max((i for i in range(limit) if kinds[i] == "text"), default=-1)
@@ -57,6 +64,14 @@ def split_row(table: Table, table_index: int, r: int) -> RowView:
         # decides by the label; keep the blanks as candidate values.
         pass
     return RowView(table, table_index, r, labels, values, vcols)
+
+
+def _kind(text: str) -> str:
+    """A cell as ``split_row`` sees it: a value (a number or a zero sign), blank, or text."""
+    return "value" if looks_like_value(text) else ("blank" if not text.strip() else "text")
+
+
+_kind_short = lru_cache(maxsize=16384)(_kind)  # '0', '1', '' and the labels recur in every report
 
 
 def transpose(table: Table) -> Table:

@@ -211,6 +211,8 @@ class _Events:
 
 
 def _clean(s: str) -> str:
+    if s.isalnum():  # a number or a word: no space to fold (the common cell)
+        return s
     return _SPACES.sub(" ", s).strip()
 
 
@@ -291,6 +293,8 @@ class _Walker:
         return numbering
 
     def flush(self) -> None:
+        if not self.buf:  # (then no buf_tag either)
+            return
         text = _clean("".join(self.buf))
         if text:
             prov = Provenance(path=self.path(self.buf_tag) if self.buf_tag is not None else None,
@@ -324,15 +328,25 @@ class _Walker:
     def walk(self, node, depth: int) -> None:
         if depth > self.max_depth:
             raise self.too_deep()
+        muted = self.muted
         s = node.text
         if s is not None:
-            self.string(s, node)
+            if muted or "\x0c" in s:
+                self.string(s, node)
+            else:
+                if self.buf_tag is None:
+                    self.buf_tag = node
+                self.buf.append(s)
         for child in node:
             tag = child.tag
-            if _is_text(tag):
+            if tag.__class__ is str:  # an element (a comment's or PI's tag is a function)
                 name = tag.lower()
                 if name in _SKIP or ":" in name and name != "o:p" and name.startswith(("v:", "w:", "m:")):
                     pass
+                elif name in _BLOCK or name == "td" or name == "th":
+                    self.flush()
+                    self.walk(child, depth + 1)
+                    self.flush()
                 elif name == "br":
                     self.flush()
                 elif name == "table":
@@ -344,15 +358,16 @@ class _Walker:
                         table = _table(child, self, depth)
                         if table is not None:
                             self.blocks.append(table)
-                elif name in _BLOCK or name == "td" or name == "th":
-                    self.flush()
-                    self.walk(child, depth + 1)
-                    self.flush()
                 else:
                     self.walk(child, depth + 1)
             s = child.tail
             if s is not None:
-                self.string(s, node)
+                if muted or "\x0c" in s:
+                    self.string(s, node)
+                else:
+                    if self.buf_tag is None:
+                        self.buf_tag = node
+                    self.buf.append(s)
 
 
 def _spaces_only(s: str, node) -> str:
@@ -377,40 +392,42 @@ def _span(value: str | None) -> int:
 
 def _cell_text(td, w: _Walker, depth: int) -> str:
     """Cell text with block breaks as newlines; inline runs (a number split over spans) joined."""
-    if len(td) == 0:  # text only: the common cell
-        if depth > w.max_depth:
-            raise w.too_deep()
-        s = td.text
-        if s is None or (w.muted and td in w.muted):
-            return ""
-        if "\x0c" in s:
-            s = _spaces_only(s, td)
-        return _clean(s)
     lines: list[str] = []
     buf: list[str] = []
-    _cell_walk(td, depth, w, lines, buf)
-    lines.append("".join(buf))
-    return "\n".join(t for t in (_clean(x) for x in lines) if t)
+    try:
+        _cell_walk(td, depth, w.max_depth, w.muted, lines, buf)
+    except _TooDeep:
+        raise w.too_deep() from None
+    if buf:
+        lines.append("".join(buf))
+    kept = [t for x in lines if (t := _clean(x))]
+    return kept[0] if len(kept) == 1 else "\n".join(kept)
 
 
-def _cell_walk(node, depth: int, w: _Walker, lines: list[str], buf: list[str]) -> None:
-    if depth > w.max_depth:
-        raise w.too_deep()
-    muted = w.muted
+class _TooDeep(Exception):
+    """Raised inside a cell, named with the page's name by ``_cell_text``."""
+
+
+def _cell_walk(node, depth: int, max_depth: int, muted: set, lines: list[str], buf: list[str]) -> None:
+    """Strings into ``buf``; at a block or <br> (before and after) ``buf`` becomes a line."""
+    if depth > max_depth:
+        raise _TooDeep
     s = node.text
     if s is not None and not (muted and node in muted):
         buf.append(_spaces_only(s, node) if "\x0c" in s else s)
     for child in node:
         name = child.tag
-        if _is_text(name) and name not in _SKIP:
+        if name.__class__ is str and name not in _SKIP:
             if name in _CELL_BREAK:
-                lines.append("".join(buf))
-                buf.clear()
-                _cell_walk(child, depth + 1, w, lines, buf)
-                lines.append("".join(buf))
-                buf.clear()
+                if buf:
+                    lines.append("".join(buf))
+                    buf.clear()
+                _cell_walk(child, depth + 1, max_depth, muted, lines, buf)
+                if buf:
+                    lines.append("".join(buf))
+                    buf.clear()
             else:
-                _cell_walk(child, depth + 1, w, lines, buf)
+                _cell_walk(child, depth + 1, max_depth, muted, lines, buf)
         s = child.tail
         if s is not None and not (muted and node in muted):
             buf.append(_spaces_only(s, node) if "\x0c" in s else s)
@@ -420,21 +437,31 @@ def _table(tag, w: _Walker, depth: int) -> Table | None:
     rows: list[list[Cell]] = []
     w.count(1)
     for tr in tag.iter("tr"):
-        tds = [c for c in tr if c.tag == "td" or c.tag == "th"]
+        tds = []
+        names = []
+        for c in tr:
+            name = c.tag
+            if name == "td" or name == "th":
+                tds.append(c)
+                names.append(name)
         w.count(1 + len(tds))  # before any cell is built: a page of a million cells is refused early
         cells = []
         if tds:
             # each cell's path: the row's, then td[i] / th[i] counted among its siblings of that name
             base = w.path(tr) + "/"
-            n_td = sum(1 for td in tds if td.tag == "td")
+            n_td = names.count("td")
             n = {"td": n_td, "th": len(tds) - n_td}
             seen = {"td": 0, "th": 0}
-            for td in tds:
-                name = td.tag
-                seen[name] += 1
-                path = base + (f"{name}[{seen[name]}]" if n[name] > 1 else name)
+            for td, name in zip(tds, names):
+                if n[name] > 1:
+                    seen[name] += 1
+                    path = f"{base}{name}[{seen[name]}]"
+                else:
+                    path = base + name
+                rowspan = td.get("rowspan")
+                colspan = td.get("colspan")
                 cells.append(Cell(_cell_text(td, w, depth + 3), Provenance(path=path, source="html"),
-                                  rowspan=_span(td.get("rowspan")), colspan=_span(td.get("colspan"))))
+                                  1 if rowspan is None else _span(rowspan), 1 if colspan is None else _span(colspan)))
         rows.append(cells)
     rows = [r for r in rows if r] or []
     if not rows:
