@@ -1,8 +1,9 @@
 """OCR speed and accuracy: seconds per OCR'd page, and values right / wrong-but-flagged, on the
 scanned fixtures (fixtures/ocr/) or the files named. Needs the ocr extra.
 
-Per page it splits layout (render, deskew, rules, grid) from recognition (rapidocr). Accuracy is
-scored against each fixture's *.ocr-expected.json.
+Per page it splits layout (render, deskew, rules, grids, tables) from recognition (rapidocr), and
+counts the tables read from ruled grids and those the PDF table builder made from the text's
+alignment (three-line tables). Accuracy is scored against each fixture's *.ocr-expected.json.
 Usage: python3 benchmarks/ocr_speed.py [FILE ...] [--threads N]
 """
 
@@ -70,29 +71,31 @@ def main() -> None:
     print(f"cores {os.cpu_count()}, load {os.getloadavg()[0]:.1f}; model load {time.perf_counter() - t:.2f} s")
     total_pages = total_s = 0.0
     totals = [0, 0, 0]
-    print(f"{'file':42} {'pages':>5} {'s/page':>7} {'layout':>7} {'recog':>7} {'skew°':>12} {'right':>8} {'wrong':>5} {'unflagged':>9}")
+    print(f"{'file':42} {'pages':>5} {'s/page':>7} {'layout':>7} {'recog':>7} {'skew°':>12} {'ruled+aligned':>13} "
+          f"{'right':>8} {'wrong':>5} {'unflagged':>9}")
+    import extractor.extraction as extraction  # where extract() reads the document
     for path in args.files or DEFAULT:
-        import extractor.readers as readers
         seen: dict = {}
-        real = readers.read_document
-        spy = _recording(real, seen)
-        readers.read_document = spy
-        import extractor.api as api
-        api.read_document = spy
+        real = extraction.read_document
+        extraction.read_document = _recording(real, seen)
         t = time.perf_counter()
-        report = extractor.extract(path)
+        try:
+            report = extractor.extract(path)
+        finally:
+            extraction.read_document = real
         dt = time.perf_counter() - t
-        api.read_document = real
-        readers.read_document = real
         info = seen["doc"].meta.get("ocr_page_info", [])
         n = len(info) or 1
         layout = sum(i["layout_s"] for i in info) / n
         recog = sum(i["recognise_s"] for i in info) / n
         skews = ",".join(f"{i['skew_deg']:+.1f}" for i in info)
+        aligned = sum(i.get("aligned_tables", 0) for i in info)
+        tables = f"{sum(i['tables'] for i in info) - aligned}+{aligned}"
         exp = path.with_name(path.stem + ".ocr-expected.json")
         cells, wrong, unflagged = score(report, exp) if exp.exists() else (0, 0, 0)
         right = f"{100 * (cells - wrong) / cells:.1f}%" if cells else "-"
-        print(f"{path.name:42} {len(info):5d} {dt / n:7.1f} {layout:7.2f} {recog:7.2f} {skews[:12]:>12} {right:>8} {wrong:5d} {unflagged:9d}")
+        print(f"{path.name:42} {len(info):5d} {dt / n:7.1f} {layout:7.2f} {recog:7.2f} {skews[:12]:>12} {tables:>13} "
+              f"{right:>8} {wrong:5d} {unflagged:9d}")
         total_pages += len(info)
         total_s += dt
         for k, v in enumerate((cells, wrong, unflagged)):

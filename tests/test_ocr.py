@@ -1,16 +1,16 @@
 """OCR of scanned reports (the optional ``ocr`` extra).
 
 The scanned fixtures (fixtures/ocr/, built by fixtures/build/make_ocr_fixtures.py from the PDF
-fixtures' truth) run when rapidocr is importable: >= 99% of values right and every wrong one
-flagged (unreadable, low confidence, a failing check on its row or column, or a likely-misread
-warning). Without the extra, scanned input must fail with one line naming the extra. The
-suspect-cell logic and the grid builder are tested on their own, without the recogniser.
+fixtures' truth) run when rapidocr is importable, every one of them in every run: >= 99% of
+values right and every wrong one flagged (unreadable, low confidence, a failing check on its row
+or column, or a likely-misread warning). Without the extra, scanned input must fail with one line
+naming the extra. The suspect-cell logic, the grid finder and the way OCR boxes reach the PDF
+table builder (tables without a full grid) are tested on their own, without the recogniser.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -28,8 +28,6 @@ ROOT = Path(__file__).resolve().parent.parent
 OCR_DIR = ROOT / "fixtures" / "ocr"
 NO_EXTRA = "the ocr extra is not installed (pip install 'gov-disclosure-extractor[ocr]')"
 needs_ocr = pytest.mark.skipif(not ocr_available(), reason=NO_EXTRA)
-# The default run reads a few pages; OCR_FULL=1 reads every scanned fixture (~15 pages).
-QUICK = {"report_2019_long_image", "word_long_ruled_150dpi_tables"}
 
 
 def _fixtures() -> list[tuple[Path, Path]]:
@@ -46,8 +44,9 @@ FIXTURES = _fixtures()
 
 
 def test_scanned_fixtures_exist() -> None:
-    assert len(FIXTURES) >= 5
+    assert len(FIXTURES) >= 6
     assert any(p.suffix == ".png" for p, _ in FIXTURES)
+    assert any("three_line" in p.name for p, _ in FIXTURES)  # tables without a full grid
 
 
 def _address(c: dict) -> tuple[str, str, str]:
@@ -66,17 +65,7 @@ def flagged(report, cell: dict) -> bool:
     return any(ch.status == "fail" and ch.check.startswith(t + ".") and ch.key in (r, c) for ch in report.checks)
 
 
-def _params():
-    out = []
-    for path, exp in FIXTURES:
-        marks = [needs_ocr]
-        if path.stem not in QUICK and not os.environ.get("OCR_FULL"):
-            marks.append(pytest.mark.skip(reason="long OCR fixture: set OCR_FULL=1 to read it"))
-        out.append(pytest.param(path, exp, marks=marks, id=path.name))
-    return out
-
-
-@pytest.mark.parametrize("path,expected_path", _params())
+@pytest.mark.parametrize("path,expected_path", [pytest.param(p, e, marks=needs_ocr, id=p.name) for p, e in FIXTURES])
 def test_scanned_fixture(path: Path, expected_path: Path) -> None:
     expected = json.loads(expected_path.read_text(encoding="utf-8"))
     report = extractor.extract(path)
@@ -210,7 +199,6 @@ def test_grid_merged_cells_and_deskew() -> None:
 
 
 @needs_ocr
-@pytest.mark.skipif(not os.environ.get("OCR_FULL"), reason="reads two more pages: set OCR_FULL=1")
 def test_images_of_one_article_are_pages_in_order() -> None:
     """The images an images_only article page was fetched with: one Document, pages in order."""
     import io
@@ -234,3 +222,160 @@ def test_images_of_one_article_are_pages_in_order() -> None:
     got = {_address(c): (c["value"], c["state"]) for c in report.cells}
     right = sum(1 for a, v in want.items() if got.get(a) == v)
     assert right >= 0.99 * len(want)
+
+
+# --- tables without a full grid: OCR boxes through the PDF table builder (no recogniser) ----------
+
+UNIT = 200 / 72  # pixels per point at the reader's 200 dpi
+SIZE = 10.5  # the synthetic page's text size in points
+
+
+def _box(text: str, x0: float, top: float, score: float = 0.99, x1: float | None = None):
+    """A recogniser box around one line of ``text`` set at ``SIZE`` from ``x0`` (points in, pixels
+    out), as tall as the recogniser draws it (1.21 x the size)."""
+    from extractor.ocr.engine import Box
+    width = sum(1.0 if ord(ch) > 0x2000 else 0.55 for ch in text) * SIZE if x1 is None else x1 - x0
+    pad = 0.105 * SIZE
+    return Box(x0 * UNIT, (top - pad) * UNIT, (x0 + width) * UNIT, (top + SIZE + pad) * UNIT, text, score)
+
+
+class _Ink:
+    """A page's ink for the layout's second looks: each box's glyphs as one mark per character
+    (or the marks given), no mark the recogniser missed."""
+
+    def __init__(self, marks: dict | None = None) -> None:
+        self.given = marks or {}
+        self.boxes: list = []
+
+    def read(self, box, boxes=()):
+        return None
+
+    def dots(self, box):
+        return []
+
+    def marks(self, box):
+        for b in self.boxes:
+            if (b.x0, b.y0, b.x1, b.y1) == tuple(box):
+                if b.text in self.given:
+                    return [(a * UNIT, c * UNIT, b.y0 + 0.1 * SIZE * UNIT, b.y1 - 0.1 * SIZE * UNIT)
+                            for a, c in self.given[b.text]]
+                n = len(b.text)
+                step = (b.x1 - b.x0) / n
+                return [(b.x0 + k * step + 0.05 * step, b.x0 + (k + 0.95) * step, b.y0 + 0.1 * SIZE * UNIT,
+                         b.y1 - 0.1 * SIZE * UNIT) for k in range(n)]
+        return []
+
+
+def _three_line_page(boxes, marks: dict | None = None):
+    """Blocks of a synthetic page holding ``boxes`` under three rules (top, under the header,
+    bottom) and no other rule, read as the OCR reader reads a page without a grid."""
+    from extractor.ocr.aligned import AlignedPage
+    from extractor.ocr.layout import page_blocks
+    from extractor.ocr.reader import CellReader
+    ink = _Ink(marks)
+    ink.boxes = boxes
+    reader = CellReader(ink.read, ink.dots, ink.marks)
+    rules = [(y * UNIT, 72 * UNIT, 520 * UNIT) for y in (100, 130, 200)]
+    page = AlignedPage(UNIT, 595 * UNIT, rules, [], None)
+    blocks = page_blocks([], boxes, 1, lambda b: tuple(round(v / UNIT, 2) for v in b), reader, aligned=page)
+    return blocks, page
+
+
+def _requests_boxes(scores: dict | None = None):
+    """Part of table 三 as a three-line table: a header row, three rows of numbers (blank where
+    the row prints nothing) in four columns centred at 300, 360, 420 and 480 pt."""
+    header = [_box("申请人情况", 80, 110), _box("自然人", 284, 110), _box("商业企业", 339, 110),
+              _box("科研机构", 399, 110), _box("总计", 470, 110)]
+    rows = [("一、本年新收政府信息公开申请数量", 140, ["3", "12", "0", "15"]),
+            ("二、上年结转政府信息公开申请数量", 160, ["1", "", "2", "3"]),
+            ("（一）予以公开", 180, ["2", "5", "", "7"])]
+    out = list(header)
+    for label, top, values in rows:
+        out.append(_box(label, 80, top))
+        for cx, v in zip((300, 360, 420, 480), values):
+            if v:
+                w = 0.55 * SIZE * len(v)
+                out.append(_box(v, cx - w / 2, top, (scores or {}).get((label[:2], cx), 0.99)))
+    return out
+
+
+def _table_rows(blocks):
+    from extractor.model import Table
+    tables = [b for b in blocks if isinstance(b, Table)]
+    assert len(tables) == 1, blocks
+    return [[c for c in t.distinct_row(r)] for t in tables for r in range(t.n_rows)]
+
+
+@needs_ocr
+def test_three_line_table_from_boxes_goes_through_the_pdf_builder() -> None:
+    blocks, page = _three_line_page(_requests_boxes({("二、", 420): 0.71}))
+    assert page.tables == 1
+    rows = _table_rows(blocks)
+    texts = [[c.text for c in row] for row in rows]
+    assert texts[0][-4:] == ["自然人", "商业企业", "科研机构", "总计"]
+    assert texts[1][-5:] == ["一、本年新收政府信息公开申请数量", "3", "12", "0", "15"]
+    assert texts[2][-5:] == ["二、上年结转政府信息公开申请数量", "1", "", "2", "3"]  # the blank keeps its column
+    assert texts[3][-5:] == ["（一）予以公开", "2", "5", "", "7"]
+    values = {c.text: c for c in rows[2][-4:] if c.text}
+    assert values["2"].provenance.confidence == 0.71  # the recogniser's confidence, as read
+    assert values["1"].provenance.source == "ocr" and values["1"].provenance.bbox is not None
+    blank = rows[2][-3]
+    assert blank.text == "" and blank.provenance.confidence == 1.0  # no ink there: nothing to misread
+
+
+@needs_ocr
+def test_a_value_set_between_two_inferred_columns_is_flagged_not_guessed() -> None:
+    """予以公开's 7 printed halfway between 科研机构 and 总计: whichever column the builder gives it,
+    its cell's confidence is capped so the report flags it; the values on their columns' lines keep
+    the recogniser's confidence."""
+    from extractor.ocr.layout import UNPLACED_CONFIDENCE
+    boxes = [b for b in _requests_boxes() if not (b.text == "7" and b.y0 > 170 * UNIT)]
+    boxes.append(_box("7", 450 - 0.55 * SIZE / 2, 180))
+    rows = _table_rows(_three_line_page(boxes)[0])
+    seven = [c for c in rows[3] if c.text == "7"]
+    assert len(seven) == 1 and seven[0].provenance.confidence <= UNPLACED_CONFIDENCE
+    assert all(c.provenance.confidence == 0.99 for row in rows[1:] for c in row[-4:] if c.text and c.text != "7")
+    # a box reaching well over a boundary no rule draws is placed unsurely too
+    from extractor.ocr.engine import Box
+    from extractor.ocr.grid import Grid, GridCell
+    from extractor.ocr.layout import to_table
+    cells = [GridCell(0, 0, 1, 1, (0, 0, 100, 30)), GridCell(0, 1, 1, 2, (100, 0, 200, 30))]
+    grid = Grid([0, 30], [0, 100, 200], cells, [[0, 1]])
+    wide = Box(60, 5, 130, 25, "1234", 0.98)
+    for soft, conf in (({100}, UNPLACED_CONFIDENCE), (set(), 0.98)):
+        t = to_table(grid, [wide], 1, lambda b: b, lambda box, boxes=(): None, soft=soft)
+        assert t.grid[0][0].text == "1234" and t.grid[0][0].provenance.confidence == conf
+
+
+@needs_ocr
+def test_header_cells_run_together_by_the_recogniser_are_parted_at_the_ink_gaps() -> None:
+    """本年制本年废现行有 read as one box over three columns is three words where the ink shows
+    column gaps; a gap that is only a colon's blank does not part a cell's text."""
+    from extractor.ocr.aligned import ink_runs, split_words
+    size = SIZE * UNIT
+    header = _box("本年制本年废现行有", 400, 110, x1=520)
+    cols = [(400, 431.5), (440, 471.5), (480, 511.5)]  # three cells' ink, 8.5 pt (0.8 size) apart
+    marks = [(a * UNIT + k * 10.5 * UNIT, a * UNIT + (k + 0.95) * 10.5 * UNIT, header.y0 + 3, header.y1 - 3)
+             for a, _ in cols for k in range(3)]
+    words = split_words(header, ink_runs(marks, size), size)
+    assert [w.text for w in words] == ["本年制", "本年废", "现行有"]
+    assert [round(w.x0 / UNIT) for w in words] == [400, 440, 480]
+    note = _box("（本列数据的勾稽关系为：第一项", 80, 110)
+    step = 10.5 * UNIT
+    # the colon's glyph is inked on its left third only: 0.7 size of blank before 第一项
+    marks = [(note.x0 + k * step + (0.5 * step if k == 0 else 0), note.x0 + (k + (0.3 if k == 11 else 0.95)) * step,
+              note.y0 + 3, note.y1 - 3) for k in range(15)]
+    assert [w.text for w in split_words(note, ink_runs(marks, size), size)] == ["（本列数据的勾稽关系为：第一项"]
+
+
+@needs_ocr
+def test_a_ruled_grid_missing_its_column_rules_is_left_to_the_builder() -> None:
+    from extractor.ocr.aligned import overfull
+    from extractor.ocr.grid import Grid, GridCell
+    cell = GridCell(0, 0, 1, 1, (72 * UNIT, 100 * UNIT, 520 * UNIT, 130 * UNIT))
+    grid = Grid([100 * UNIT, 130 * UNIT], [72 * UNIT, 520 * UNIT], [cell], [[0]])
+    label = _box("规章", 80, 110)
+    side_by_side = [label, _box("3", 410, 110), _box("23", 450, 110), _box("27", 490, 110)]
+    assert overfull(grid, side_by_side)
+    wide_digits = [label, _box("1", 450, 110), _box("2", 458, 110)]  # one number set wide ('1 2')
+    assert not overfull(grid, wide_digits)

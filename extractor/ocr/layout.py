@@ -6,12 +6,21 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from typing import TYPE_CHECKING
+
 from ..model import Block, Cell, Paragraph, Provenance, Table
 from .engine import Box
 from .grid import Grid
 
+if TYPE_CHECKING:
+    from .aligned import AlignedPage
+
 BLANK_CONFIDENCE = 1.0  # an empty cell with no ink: nothing to misread
 UNSURE_GLYPH = 0.6  # a lone non-digit read this unsurely in a cell is looked at again
+# a cell holding a box that reaches over a boundary no rule draws by more than UNPLACED_SHARE of
+# its width: which column it belongs to is a guess, so its confidence is at most this (flagged)
+UNPLACED_CONFIDENCE = 0.5
+UNPLACED_SHARE = 0.3
 
 
 def _lines(boxes: list[Box]) -> list[list[Box]]:
@@ -98,14 +107,30 @@ def split_straddling(boxes: list[Box], grid: Grid) -> list[Box]:
     return out
 
 
-def to_table(grid: Grid, boxes: list[Box], page: int, to_pt, fallback) -> Table:
-    """The grid as a ``Table`` (merged cells shared), its cells' text from the boxes in them."""
+def _reaches_over(b: Box, gc, soft) -> bool:
+    """Whether box ``b`` reaches over its cell's left or right side, where that side is a
+    boundary no rule draws (``soft``), by more than ``UNPLACED_SHARE`` of its width."""
+    x0, _, x1, _ = gc.box
+    over = max(x0 - b.x0 if x0 in soft else 0.0, b.x1 - x1 if x1 in soft else 0.0)
+    return over > UNPLACED_SHARE * max(b.x1 - b.x0, 1.0)
+
+
+def to_table(grid: Grid, boxes: list[Box], page: int, to_pt, fallback, *, soft=(), look_from: int = 0) -> Table:
+    """The grid as a ``Table`` (merged cells shared), its cells' text from the boxes in them
+    (a box by its centre; one outside the grid in the nearest cell). ``soft``: the column
+    boundaries no rule draws (inferred from the text): a box reaching well over one is placed
+    unsurely and its cell's confidence capped at ``UNPLACED_CONFIDENCE``. ``look_from``: the
+    first column whose empty cells get a second look at their ink (the value columns)."""
     for gc in grid.cells:
         gc.boxes = []
+    unsure: set[int] = set()
+    (gx0, gy0, gx1, gy1), eps = grid.box, 1e-6
     for b in split_straddling(boxes, grid):
-        hit = grid.locate(b.cx, b.cy)
+        hit = grid.locate(min(max(b.cx, gx0), gx1 - eps), min(max(b.cy, gy0), gy1 - eps))
         if hit is not None:
             hit.boxes.append(b)
+            if soft and _reaches_over(b, hit, soft):
+                unsure.add(id(hit))
     made: list[Cell] = []
     for gc in grid.cells:
         lines = _lines(gc.boxes)
@@ -124,9 +149,13 @@ def to_table(grid: Grid, boxes: list[Box], page: int, to_pt, fallback) -> Table:
                 again = fallback(gc.box)
                 if again and again[0] and (_numeric(clean_cell_text(again[0])) or clean_cell_text(again[0]) == "—"):
                     text, conf = clean_cell_text(again[0]), min(again[1], conf)
-        else:  # nothing detected: blank, or a mark the detector missed (a lone 1, a dash)
+        elif gc.c0 >= look_from:  # nothing detected: blank, or a mark the detector missed (a lone 1, a dash)
             text, conf = fallback(gc.box) or ("", BLANK_CONFIDENCE)
             text = clean_cell_text(text) if text else text
+        else:
+            conf = BLANK_CONFIDENCE
+        if id(gc) in unsure:
+            conf = min(conf, UNPLACED_CONFIDENCE)
         made.append(Cell(text, Provenance(page=page, bbox=to_pt(gc.box), source="ocr", confidence=round(conf, 4)),
                          rowspan=gc.r1 - gc.r0, colspan=gc.c1 - gc.c0))
     rows: list[list[Cell | None]] = [[made[i] for i in row] for row in grid.at]
@@ -161,15 +190,28 @@ def to_paragraphs(boxes: list[Box], page: int, to_pt) -> list[tuple[float, Parag
     return out
 
 
-def page_blocks(grids: list[Grid], boxes: list[Box], page: int, to_pt, fallback) -> list[Block]:
-    """One page's blocks in reading order."""
+def page_blocks(grids: list[Grid], boxes: list[Box], page: int, to_pt, fallback, *,
+                aligned: AlignedPage | None = None) -> list[Block]:
+    """One page's blocks in reading order: the ruled grids filled, then (``aligned``: the page
+    as the PDF table builder needs it) the tables without a full grid among the other boxes
+    (``aligned.aligned_tables``), grids missing column rules (``aligned.overfull``) among them,
+    the rest as paragraphs."""
     items: list[tuple[float, Block]] = []
     rest = list(boxes)
     for grid in grids:
         x0, y0, x1, y1 = grid.box
         inside = [b for b in rest if x0 <= b.cx <= x1 and y0 <= b.cy <= y1]
+        if aligned is not None:
+            from .aligned import overfull
+            if overfull(grid, inside):  # column rules missing: the builder reads it, rules and all
+                continue
+            aligned.filled.append(grid.box)
         rest = [b for b in rest if not (x0 <= b.cx <= x1 and y0 <= b.cy <= y1)]
         items.append((y0, to_table(grid, inside, page, to_pt, fallback)))
+    if aligned is not None and rest:
+        from .aligned import aligned_tables
+        tables, rest = aligned_tables(aligned, rest, page, to_pt, fallback)
+        items += tables
     items += to_paragraphs(rest, page, to_pt)
     items.sort(key=lambda it: it[0])
     return [b for _, b in items]

@@ -7,11 +7,12 @@ files; ``Document.meta['bbox_units']`` says which.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from ..errors import LimitExceededError
 from ..model import Block, Document, Paragraph, Provenance
+from .aligned import Carry
 from .engine import Box
 from .layout import to_paragraphs
 from .render import PageImage, image_pages, pdf_pages
@@ -23,10 +24,12 @@ DASH_CONFIDENCE = 0.95  # a lone flat stroke in a cell, recognised by its shape
 @dataclass(frozen=True)
 class CellReader:
     """The layout's second look at a cell: ``reader(box, boxes)`` re-reads it from its ink,
-    ``reader.dots(box)`` finds the printed points in it."""
+    ``reader.dots(box)`` finds the printed points in it, ``reader.marks(box)`` the marks of ink
+    inside a recognised box (where its words lie)."""
 
     read: Callable[..., tuple[str, float] | None]
     dots: Callable[[Any], list[float]]
+    marks: Callable[[Any], list[tuple[float, float, float, float]]] = lambda box: []
 
     def __call__(self, box: Any, boxes: Any = ()) -> tuple[str, float] | None:
         return self.read(box, boxes)
@@ -99,7 +102,20 @@ def _cell_reader(gray, ink, raw_ink, rules, unit: float) -> CellReader:
         return [x0 + s[0] + s[2] / 2 for s in comps
                 if 1.2 * unit <= s[2] <= 3.2 * unit and 1.2 * unit <= s[3] <= 3.2 * unit
                 and s[4] >= (1.1 * unit) ** 2 and s[1] + s[3] / 2 >= top + 0.6 * (base - top)]
-    return CellReader(read, dots)
+
+    def marks(box) -> list[tuple[float, float, float, float]]:
+        """The marks (connected ink, rules and speckle left out) inside a recognised box, each as
+        (x0, x1, top, bottom) in pixels, left to right: the gaps between them are the gaps
+        between its glyphs, their heights the glyphs' heights."""
+        h, w = ink.shape
+        x0, y0 = max(int(box[0]), 0), max(int(box[1]), 0)
+        x1, y1 = min(int(np.ceil(box[2])), w), min(int(np.ceil(box[3])), h)
+        if x1 <= x0 or y1 <= y0:
+            return []
+        n, _, stats, _ = cv2.connectedComponentsWithStats(ink[y0:y1, x0:x1], connectivity=8)
+        return sorted((float(x0 + st[0]), float(x0 + st[0] + st[2]), float(y0 + st[1]), float(y0 + st[1] + st[3]))
+                      for st in (stats[i] for i in range(1, n)) if max(st[2], st[3]) >= unit)
+    return CellReader(read, dots, marks)
 
 
 @dataclass
@@ -114,6 +130,10 @@ class PreparedPage:
     reader: CellReader
     scale: float | None
     layout_s: float
+    unit: float = 1.0  # pixels per point (image files: as if the page were A4 wide)
+    # the rules on the page, in pixels: (y, x0, x1) and (x, y0, y1)
+    hrules: list = field(default_factory=list)
+    vrules: list = field(default_factory=list)
 
     def to_pt(self, box):
         """A box in the levelled image's pixels -> PDF points (pixels for image files)."""
@@ -140,7 +160,7 @@ def prepare_page(page: PageImage) -> PreparedPage:
     import cv2
     import numpy as np
     from .deskew import binarise, estimate_angle, rotate
-    from .grid import find_grids, rule_masks
+    from .grid import _segments, find_grids, rule_masks
     t0 = time.perf_counter()
     gray = page.image
     unit = page.scale if page.scale else max(gray.shape[1] / 595.0, 1.0)  # image files: assume A4 width
@@ -156,34 +176,44 @@ def prepare_page(page: PageImage) -> PreparedPage:
     # scan closed up (a thin dash in pieces)
     ink = cv2.morphologyEx(raw_ink, cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))
     ink = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (int(2 * unit) | 1, 3)))
+    # every rule on the page, for the table builder (a three-line table's, a partly ruled one's)
+    hrules, vrules = _segments(horiz, 0), _segments(vert, 1)
     return PreparedPage(page.no, gray, angle, grids, _cell_reader(gray, ink, raw_ink, rules, unit), page.scale,
-                        time.perf_counter() - t0)
+                        time.perf_counter() - t0, unit, hrules, vrules)
 
 
-def ocr_page(page: PageImage) -> tuple[list[Block], dict]:
-    """One page image into blocks, with what was measured (skew, timings)."""
+def ocr_page(page: PageImage, carry: Carry | None = None) -> tuple[list[Block], dict]:
+    """One page image into blocks, with what was measured (skew, timings). ``carry``: what the
+    previous pages of the document leave to this one (a rule-less table going on)."""
+    from .aligned import AlignedPage
     from .engine import recognise
     from .layout import page_blocks
     prep = prepare_page(page)
     t1 = time.perf_counter()
     boxes = recognise(prep.gray)
     t2 = time.perf_counter()
-    blocks = page_blocks(prep.grids, boxes, page.no, prep.to_pt, prep.reader)
-    info = {"page": page.no, "skew_deg": -prep.angle, "tables": len(prep.grids), "boxes": len(boxes),
-            "layout_s": round(prep.layout_s, 2), "recognise_s": round(t2 - t1, 2)}
+    aligned = AlignedPage(prep.unit, prep.gray.shape[1], prep.hrules, prep.vrules, carry)
+    blocks = page_blocks(prep.grids, boxes, page.no, prep.to_pt, prep.reader, aligned=aligned)
+    info = {"page": page.no, "skew_deg": -prep.angle, "tables": len(prep.grids) + aligned.tables,
+            "boxes": len(boxes), "layout_s": round(prep.layout_s + time.perf_counter() - t2, 2),
+            "recognise_s": round(t2 - t1, 2)}
+    if aligned.tables:
+        info["aligned_tables"] = aligned.tables
     return blocks, info
 
 
 def _document(pages: list[PageImage], name: str, units: str, fmt: str) -> Document:
     blocks: list[Block] = []
     infos = []
+    carry = Carry()
     for page in pages:
         if page.image is None:  # a page with a usable text layer: its lines, wrapped ones joined
             lines = [Box(*bb, text, 1.0) for text, bb in page.text_lines]
             blocks += [Paragraph(p.text, Provenance(page=page.no, bbox=p.provenance.bbox, source="pdf"))
                        for _, p in to_paragraphs(lines, page.no, lambda b: tuple(round(v, 2) for v in b))]
+            carry.reset()
             continue
-        page_blocks, info = ocr_page(page)
+        page_blocks, info = ocr_page(page, carry)
         blocks += page_blocks
         infos.append(info)
     doc = Document(blocks=blocks, format=fmt)
