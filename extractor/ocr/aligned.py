@@ -88,6 +88,14 @@ class AlignedPage:
     tables: int = 0  # tables the builder made on the page
     filled: list = field(default_factory=list)  # boxes of the grids filled as ruled grids: their rules are theirs
 
+    def overfull(self, grid: Grid, boxes: list[Box]) -> bool:
+        """``overfull``: whether a ruled grid is left to the builder (the layout asks)."""
+        return overfull(grid, boxes)
+
+    def tables_among(self, boxes: list[Box], page_no: int, to_pt, reader) -> tuple[list, list[Box]]:
+        """``aligned_tables`` on this page (the layout asks)."""
+        return aligned_tables(self, boxes, page_no, to_pt, reader)
+
 
 # --- boxes into words ---------------------------------------------------------------------------
 

@@ -194,23 +194,21 @@ def page_blocks(grids: list[Grid], boxes: list[Box], page: int, to_pt, fallback,
                 aligned: AlignedPage | None = None) -> list[Block]:
     """One page's blocks in reading order: the ruled grids filled, then (``aligned``: the page
     as the PDF table builder needs it) the tables without a full grid among the other boxes
-    (``aligned.aligned_tables``), grids missing column rules (``aligned.overfull``) among them,
-    the rest as paragraphs."""
+    (``AlignedPage.tables_among``), grids missing column rules (``AlignedPage.overfull``) among
+    them, the rest as paragraphs."""
     items: list[tuple[float, Block]] = []
     rest = list(boxes)
     for grid in grids:
         x0, y0, x1, y1 = grid.box
         inside = [b for b in rest if x0 <= b.cx <= x1 and y0 <= b.cy <= y1]
         if aligned is not None:
-            from .aligned import overfull
-            if overfull(grid, inside):  # column rules missing: the builder reads it, rules and all
+            if aligned.overfull(grid, inside):  # column rules missing: the builder reads it, rules and all
                 continue
             aligned.filled.append(grid.box)
         rest = [b for b in rest if not (x0 <= b.cx <= x1 and y0 <= b.cy <= y1)]
         items.append((y0, to_table(grid, inside, page, to_pt, fallback)))
     if aligned is not None and rest:
-        from .aligned import aligned_tables
-        tables, rest = aligned_tables(aligned, rest, page, to_pt, fallback)
+        tables, rest = aligned.tables_among(rest, page, to_pt, fallback)
         items += tables
     items += to_paragraphs(rest, page, to_pt)
     items.sort(key=lambda it: it[0])
