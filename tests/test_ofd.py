@@ -245,17 +245,25 @@ def test_scanned_ofd_has_no_text_layer() -> None:
     _one_line(_ofd([_layer(image), _layer(image)]), "OFD pages 1–2 have no usable text layer", NoTextLayerError)
 
 
-def test_three_line_tables_three_and_four_read_right() -> None:
-    """converter_three_line.ofd: tables 三 and 四 drawn as three-line tables read right; table 二's
-    columns are not yet inferred right by the shared table builder (its expected file is pending)."""
+def test_three_line_tables_read_exactly() -> None:
+    """converter_three_line.ofd: all three tables drawn as three-line tables (no vertical rule; rules
+    above, below and under each header only) read to the truth, every cell on its page. In table 二
+    the titles centred over the whole table (第二十条第（一）项) make no column of their own, so 规章's
+    three values land in three cells, and 行政许可's row, which shares the band under a rule with
+    the next title and header, stays a row of its own."""
     import json
 
-    expected = json.loads((FIX / "ofd" / "converter_three_line.expected-pending.json").read_text(encoding="utf-8"))
-    report = extractor.extract(FIX / "ofd" / "converter_three_line.ofd")
-    got = {(c["table"], c["row"], c["column"]): (c["value"], c["state"]) for c in report.cells}
-    for cell in expected["cells"]:
-        if cell["table"] in ("requests", "review_litigation"):
-            assert got[(cell["table"], cell["row"], cell["column"])] == (cell["value"], cell["state"]), cell
+    path = FIX / "ofd" / "converter_three_line.ofd"
+    expected = json.loads(path.with_suffix(".expected.json").read_text(encoding="utf-8"))
+    report = extractor.extract(path)
+    key = lambda c: (c["table"], c["row"], c["column"])  # noqa: E731
+    got = {key(c): (c["value"], c["state"], c.get("page")) for c in report.cells}
+    assert got == {key(c): (c["value"], c["state"], c["page"]) for c in expected["cells"]}
+    doc = read_document(path.read_bytes())
+    table2 = next(t for t in doc.tables() if "第二十条第（一）项" in t.text())
+    rows = [[c.text for c in table2.distinct_row(r) if c.text] for r in range(table2.n_rows)]
+    assert ["规章", "31", "6", "26"] in rows
+    assert ["行政许可", "29957"] in rows
 
 
 def _mutate_xml(rnd, body: bytes) -> bytes:

@@ -23,7 +23,7 @@ BUILDER = BUILD / "make_wps_fixtures.py"
 SOURCES = [BUILDER] + sorted(BUILD.glob("wps_*.py"))
 NAMES = ["wps_title_block", "wps_title_small_body", "wps_signature_only", "wps_label_typos",
          "wps_other_handling_zero", "wps_other_handling_nonzero", "wps_page_break_rows",
-         "wps_labels_as_outlines", "word_export_ruled"]
+         "wps_labels_as_outlines", "word_export_ruled", "wps_three_line"]
 
 
 def test_every_fixture_is_committed() -> None:

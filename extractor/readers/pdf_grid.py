@@ -106,11 +106,15 @@ def infer_columns(a: float, b: float, boxes: list[Box], prev: list[float] | None
     value_left = min(c["x0"] for c in cols)
     head = [x for x in inside
             if not x.numeric and x.bottom <= first_body_top + below and x.cx > value_left - s.head_left_slack]
+    number_centres = [c["cx"] for c in cols]
     for g in connected(_leaves(head, s), same_column):
         cx = sorted(x.cx for x in g)[len(g) // 2]
+        x0, x1 = min(x.x0 for x in g), max(x.x1 for x in g)
+        if any(x0 <= n <= x1 for n in number_centres):
+            continue  # over a column of numbers: its header, or one spanning it and more (a part's title)
         if not any(abs(cx - c["cx"]) <= max(s.column_centre_tol, s.column_centre_share * g[0].size)
                    or c["x0"] - slack <= cx <= c["x1"] + slack for c in cols):
-            cols.append({"boxes": g, "cx": cx, "x0": min(x.x0 for x in g), "x1": max(x.x1 for x in g)})
+            cols.append({"boxes": g, "cx": cx, "x0": x0, "x1": x1})
     cols.sort(key=lambda c: c["cx"])
     centres = [c["cx"] for c in cols]
     pitch = min((q - p for p, q in zip(centres, centres[1:])), default=2 * (b - centres[0]))

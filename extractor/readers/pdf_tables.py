@@ -249,7 +249,8 @@ def _column_bounds(region, boxes: list[Box], segs: Segs, prev_bounds: list[float
 def _row_bounds(region, lines: list[Line], boxes: list[Box], segs: Segs, first_value_x: float,
                 header_rows: bool = False, settings: PdfTableSettings = DEFAULT_SETTINGS):
     """Row boundaries: the horizontal rules, plus boundaries inferred from text blocks in every
-    band between rules that holds two or more lines of numbers."""
+    band between rules that holds two or more lines of numbers, and, in a table drawn without
+    column rules (``header_rows``), in every band holding header lines."""
     s = settings
     x0, top, x1, bottom = region
     slack, margin, gap = s.region_rule_slack, s.edge_margin, s.row_bound_min_gap
@@ -265,12 +266,17 @@ def _row_bounds(region, lines: list[Line], boxes: list[Box], segs: Segs, first_v
     if not all(math.isfinite(m) for m, _ in mids):
         mids = [((x.top + x.bottom) / 2, x.line) for x in boxes if x.numeric and x.x0 >= value_x]
     keys = [m for m, _ in mids] if mids and math.isfinite(mids[-1][0]) else None
+    # header text: text centred over the value columns (a row label lies left of them)
+    heads = [((x.top + x.bottom) / 2, x.line) for x in boxes if not x.numeric and x.cx >= first_value_x]
     for a, b in zip(bounds, bounds[1:]):
         near = mids[bisect.bisect_left(keys, a):bisect.bisect_right(keys, b)] if keys is not None else mids
         anchors = {line for m, line in near if a <= m <= b}
         # a band of two or more number lines; in a table drawn without column rules, also a
-        # band of header lines (a three-line table's header has no rules between its rows)
-        if len(anchors) >= 2 or (header_rows and not anchors):
+        # band of header lines (a three-line table's header has no rules between its rows), and
+        # a band where header lines follow a row of numbers (a three-line table is ruled under
+        # each header only: 行政许可's row, then the title and header of 第二十条第（六）项)
+        if len(anchors) >= 2 or (header_rows and (not anchors or any(
+                a <= m <= b and line not in anchors for m, line in heads))):
             inferred += [y for y in infer_rows(a, b, boxes, first_value_x, s) if a + gap < y < b - gap]
     return sorted(bounds + inferred), set(inferred)
 
