@@ -31,7 +31,8 @@ from extractor.limits import Limits
 from extractor.model import Cell, Paragraph, Provenance, Table
 from extractor.ocr import EXTRA_INSTALL, ocr_available
 from extractor.reading import read_document
-from extractor.readers.docx import Picture, read_docx
+from extractor.readers.docx import read_docx
+from extractor.readers.pictures import Picture
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = ROOT / "fixtures" / "docx" / "report_2022_table_picture.docx"

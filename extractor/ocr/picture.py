@@ -19,7 +19,7 @@ from dataclasses import replace
 
 from ..errors import ExtractorError, InputError, LimitExceededError
 from ..model import Block, Document, Paragraph, Table
-from ..readers.docx import NOT_SENT, Picture, image_size, pictures_not_read
+from ..readers.pictures import NOT_SENT, Picture, image_size, pictures_not_read
 from .reader import LOW_CONFIDENCE
 
 MAX_PICTURE_PIXELS = 50_000_000  # ~7000 x 7000: far past any screenshot; a bomb is refused undecoded

@@ -26,6 +26,7 @@ from ..limits import Limits, resolve
 from ..model import Block, Cell, Document, Paragraph, Provenance, Table
 from ..hints import Hints
 from .package import open_package
+from .pictures import MIN_PICTURE_PX, NOT_SENT, Picture, image_size, pictures_not_read
 
 # A .docx is a zip: refuse archives whose declared uncompressed size is absurd (zip bombs).
 # Defaults from extractor.limits; a ``Limits`` passed to read_docx overrides them.
@@ -41,9 +42,7 @@ _V = "urn:schemas-microsoft-com:vml"
 # A picture displayed smaller than this (width, height in cm), or with fewer pixels, holds no table
 # anyone could read: a logo, a seal, an icon, an equation.
 MIN_PICTURE_CM = (4.5, 1.0)
-MIN_PICTURE_PX = (300, 100)
 EMU_PER_CM = 360_000
-NOT_SENT = "not sent to OCR"  # why pending pictures are not read yet (the reason in their warning)
 
 
 def _q(tag: str) -> str:
@@ -104,45 +103,6 @@ class _Found:
     at: int  # index into the blocks where its blocks go
     rid: str | None  # relationship id of its image (None: linked from outside the file)
     extent_cm: tuple[float, float] | None  # as displayed, when the markup says
-
-
-@dataclass
-class Picture:
-    """A picture big enough to hold a table, for OCR: ``Document.meta['pictures']`` lists them."""
-
-    path: str  # e.g. body/p[12]/drawing[1]; the blocks read from it get paths under this
-    at: int  # index into Document.blocks where its blocks go
-    part: str  # the image part, e.g. word/media/image1.png
-    size: tuple[int, int] | None  # pixels (None: Pillow is not installed)
-    data: bytes = field(repr=False)
-
-
-def pictures_not_read(reason: str, paths: list[str]) -> str:
-    """The warning naming pictures that were not read, and why."""
-    n = len(paths)
-    shown = ", ".join(paths[:5]) + (f" and {n - 5} more" if n > 5 else "")
-    return (f"{n} picture{'s' if n > 1 else ''} in the document {'were' if n > 1 else 'was'} not read ({reason}): "
-            f"tables pasted as pictures are missing ({shown})")
-
-
-def image_size(data: bytes, name: str) -> tuple[int, int, str] | None:
-    """(width, height, format) from an image's header, nothing decoded; None when Pillow is not
-    installed. ``InputError`` when Pillow cannot identify it (a damaged file, not an image),
-    ``LimitExceededError`` for a decompression bomb."""
-    try:
-        from PIL import Image
-    except ImportError:
-        return None
-    try:
-        with Image.open(io.BytesIO(data)) as img:
-            w, h = img.size
-            return int(w), int(h), str(img.format or "")
-    except Image.DecompressionBombError:
-        raise LimitExceededError(f"{name}: a picture too large to decode (a decompression bomb)") from None
-    except MemoryError:
-        raise
-    except Exception as exc:  # noqa: BLE001 - Pillow raises many kinds on bad bytes
-        raise InputError(f"{name}: not a readable image ({type(exc).__name__})") from None
 
 
 def _pictures(walker: "_Walker", part) -> list[Picture]:
