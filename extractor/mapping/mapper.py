@@ -17,7 +17,7 @@ from ..schema import (APPLICANT_COLUMNS, SUBTOTAL_LABEL, TEMPLATES, Column, Row,
                       Template)
 from .align import (CLOSE_ENOUGH, LABEL, POSITION, Placed, has_values, is_header, join_fragments, own_label,
                     place_by_position, read_all_by_position, similarity)
-from .labels import normalise, normalise_pieces, normalised, row_keys
+from .labels import normalise, normalise_pieces, normalised, row_keys, table_text
 from .numbers import looks_like_value, parse_value
 from .rows import RowView, split_row, transpose
 
@@ -59,9 +59,11 @@ def detect_template(doc: Document, year: int | None) -> tuple[str | None, list[s
 
     Returns (None, warnings) when no table of either template is present.
     """
-    table_text = normalise("".join(t.text() for t in doc.tables()))
-    para_text = normalise_pieces([p.text for p in doc.paragraphs()])  # each paragraph's NFKC is known by now
-    text = table_text + para_text
+    # by pieces: each table's and paragraph's NFKC is computed once per document (the mapper
+    # reads each table's text again; the title and sections read the paragraphs)
+    tables_text = normalise_pieces([table_text(t) for t in doc.tables()])
+    para_text = normalise_pieces([p.text for p in doc.paragraphs()])
+    text = tables_text + para_text
     scores = {k: sum(1 for m in normalised(t.markers) if m in text) for k, t in TEMPLATES.items()}
     warnings: list[str] = []
     found_any = any(m in text for t in TEMPLATES.values() for spec in t.tables for m in normalised(spec.markers))
@@ -208,7 +210,7 @@ def _maybe_transpose(table: Table) -> Table:
 
 
 def _table_kind(template: Template, table: Table, rows: list[RowView]) -> str | None:
-    text = normalise(table.text())
+    text = normalise(table_text(table))
     scores: dict[str, int] = {}
     for spec in template.tables:
         s = 3 * sum(1 for m in normalised(spec.markers) if m in text)

@@ -53,17 +53,14 @@ def split_row(table: Table, table_index: int, r: int) -> RowView:
         cells.append(cell)
         cols.append(c)
     kinds = [_kind_short(c.text) if len(c.text) <= 40 else _kind(c.text) for c in cells]
-    first_value = next((i for i, k in enumerate(kinds) if k == "value"), None)
-    limit = first_value if first_value is not None else len(cells)
-    last_text = max((i for i in range(limit) if kinds[i] == "text"), default=-1)
+    limit = kinds.index("value") if "value" in kinds else len(cells)  # the first number
+    last_text = limit - 1  # the last text cell before it (-1: none)
+    while last_text >= 0 and kinds[last_text] != "text":
+        last_text -= 1
     labels = [cells[i] for i in range(last_text + 1) if kinds[i] == "text"]
-    values = cells[last_text + 1:]
-    vcols = cols[last_text + 1:]
-    if first_value is None and all(k == "blank" for k in kinds[last_text + 1:]):
-        # No number at all: a header row, or a data row printed entirely blank. The mapper
-        # decides by the label; keep the blanks as candidate values.
-        pass
-    return RowView(table, table_index, r, labels, values, vcols)
+    # After the labels, the values; with no number at all (a header row, or a data row printed
+    # entirely blank) the blanks are kept as candidate values and the mapper decides by the label.
+    return RowView(table, table_index, r, labels, cells[last_text + 1:], cols[last_text + 1:])
 
 
 def _kind(text: str) -> str:
