@@ -379,3 +379,19 @@ def test_a_ruled_grid_missing_its_column_rules_is_left_to_the_builder() -> None:
     assert overfull(grid, side_by_side)
     wide_digits = [label, _box("1", 450, 110), _box("2", 458, 110)]  # one number set wide ('1 2')
     assert not overfull(grid, wide_digits)
+
+
+@needs_ocr
+def test_a_decimal_point_the_ink_does_not_show_is_dropped_and_flagged() -> None:
+    """A recognised point where the cell's ink shows no printed point is dropped (digits set
+    wide apart read as '1.2'), but the value changed by it is flagged, never trusted: at a low
+    resolution a real point can be too small to tell (5739.063430 would become 5739063430)."""
+    from extractor.ocr.engine import Box
+    from extractor.ocr.grid import Grid, GridCell
+    from extractor.ocr.layout import POINT_DROPPED_CONFIDENCE, to_table
+    from extractor.ocr.reader import CellReader
+    grid = Grid([0, 30], [0, 200], [GridCell(0, 0, 1, 1, (0, 0, 200, 30))], [[0]])
+    for dots, text, conf in (([], "5739063430", POINT_DROPPED_CONFIDENCE), ([92.0], "5739.063430", 0.99)):
+        reader = CellReader(lambda box, boxes=(): None, lambda box, d=dots: d)
+        t = to_table(grid, [Box(20, 5, 180, 25, "5739.063430", 0.99)], 1, lambda b: b, reader)
+        assert (t.grid[0][0].text, t.grid[0][0].provenance.confidence) == (text, conf)

@@ -55,7 +55,7 @@ HEADING = 1.4  # a box whose glyphs are this many times the page's text size is 
 CJK_INK = 0.92  # a Chinese glyph's ink is this many times its size tall
 SPECK = 0.25  # x text size: a mark smaller than this both ways is left out when measuring gaps
 OFF_COLUMN = 0.25  # x column width: a value this far off its column's line of values is placed unsurely
-TRAIL_BLANK = set("、，。：；！？）」』”’》〉】,:;!?)")  # punctuation whose glyph leaves its right part blank
+TRAIL_BLANK = set("、，。．：；！？）」』”’》〉】.,:;!?)")  # punctuation whose glyph leaves its right part blank
 LEAD_BLANK = set("（「『“‘《〈【(")  # ... its left part blank
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _SHORT = 12  # a word this short that reads as a number or dash once cleaned is cleaned
@@ -413,10 +413,9 @@ def overfull(grid: Grid, boxes: list[Box]) -> bool:
 
 def _is_number(text: str) -> bool:
     """A recognised text that is one or more numbers (a dash counts as one)."""
-    parts = text.split()
-    return bool(parts) and all((t := _cleaned(p)) == "—" or (t[:1].isdigit() and _cleaned(p) == t
-                                                               and all(ch.isdigit() or ch in ".," for ch in t))
-                               for p in parts)
+    parts = [_cleaned(p) for p in text.split()]
+    return bool(parts) and all(t == "—" or (t[:1].isdigit() and all(ch.isdigit() or ch in ".," for ch in t))
+                               for t in parts)
 
 
 def _table_page(boxes: list[Box], lines, carry: Carry | None) -> bool:
@@ -434,8 +433,9 @@ def _table_page(boxes: list[Box], lines, carry: Carry | None) -> bool:
 
 
 def aligned_tables(page: AlignedPage, boxes: list[Box], page_no: int, to_pt, reader) -> tuple[list, list[Box]]:
-    """The rule-less tables among ``boxes`` (pixels; those outside any ruled grid) as
-    ``(top, Table)`` items, and the boxes left for paragraphs."""
+    """The tables the PDF table builder finds among ``boxes`` (pixels; those outside the grids
+    filled as ruled grids) as ``(top, Table)`` items, and the boxes left for paragraphs (a box
+    whose words went partly into a table leaves its other words)."""
     marks = getattr(reader, "marks", None)
     if not boxes or marks is None:
         return [], boxes

@@ -21,6 +21,9 @@ UNSURE_GLYPH = 0.6  # a lone non-digit read this unsurely in a cell is looked at
 # its width: which column it belongs to is a guess, so its confidence is at most this (flagged)
 UNPLACED_CONFIDENCE = 0.5
 UNPLACED_SHARE = 0.3
+# a recognised decimal point dropped because the cell's ink shows no printed point there: right for
+# digits set wide apart, wrong for a point too small to tell at a low resolution, so flagged
+POINT_DROPPED_CONFIDENCE = 0.8
 
 
 def _lines(boxes: list[Box]) -> list[list[Box]]:
@@ -144,7 +147,9 @@ def to_table(grid: Grid, boxes: list[Box], page: int, to_pt, fallback, *, soft=(
                 if again and _numeric(clean_cell_text(again[0])) and len(clean_cell_text(again[0])) > len(text):
                     text, conf = clean_cell_text(again[0]), min(again[1], conf)
                 if "." in text and hasattr(fallback, "dots"):
-                    text = _printed_points(text, lines[0], fallback.dots(gc.box))
+                    kept = _printed_points(text, lines[0], fallback.dots(gc.box))
+                    if kept != text:  # a point the ink does not show (or too small to tell): flagged
+                        text, conf = kept, min(conf, POINT_DROPPED_CONFIDENCE)
             elif len(lines) == 1 and len(text) == 1 and conf < UNSURE_GLYPH:  # '国' for a boxed-in 1?
                 again = fallback(gc.box)
                 if again and again[0] and (_numeric(clean_cell_text(again[0])) or clean_cell_text(again[0]) == "—"):
