@@ -10,20 +10,22 @@ once by lxml's HTML parser, exactly as ``BeautifulSoup(text, "lxml")`` parses it
 ``etree.HTMLParser(recover=True)`` fed the same decoded text, so libxml2 repairs the markup the
 same way), and the walk reads that lxml tree directly. It reads it the way it read the
 BeautifulSoup tree, which stays the specification: a string is what bs4 calls a plain
-``NavigableString`` (comments, processing instructions and the text under ``<rt>``/``<rp>``
-are not; a string of ASCII spaces outside ``<pre>`` counts as one space), element names,
+``NavigableString`` (comments, processing instructions and the text under ``<rt>``, ``<rp>``,
+``<script>``, ``<style>`` and ``<template>`` are not; a string of ASCII spaces outside
+``<pre>`` counts as one space), element names,
 nesting depths, the order limits are checked in, and provenance paths
 (``/html/body/div[2]/table[1]/tr[3]/td[2]``) are bs4's. ``tests/test_html_lxml_walk.py`` keeps
 the BeautifulSoup walker and checks that both give the same document, cell for cell and path
 for path, on every HTML fixture and on broken, nested, GBK and Word-export pages.
 
-Why not a BeautifulSoup tree: building it costs 20-40x the parse itself (a Python object and
-several calls per element and per string, ~500-3,000 elements on a CMS page), so any reader
-that builds one, even over the article region only, is over the 8x budget before it reads a
-cell; and cutting a region out first would change the document (the mapper and the metadata
-read the paragraphs around the report: the title, the 索引号/发布机构 table, the signature,
-the chrome that tells a listing page from a report). Walking lxml's tree keeps every block and
-costs a few times the parse.
+Why not a BeautifulSoup tree: building it alone cost 39x the bare parse on the benchmark's
+pages (a Python object and several calls per element and per string), so a reader that builds
+one is over the 8x budget before it reads a cell. Building it over the article region only
+would not do either: the report's tables are most of a page's elements, and cutting a region
+out would change the document, since the mapper and the metadata read the paragraphs around
+the report (the title, the 索引号/发布机构 table, the signature, the chrome that tells a
+listing page from a report). Walking lxml's tree keeps every block; with the common cell
+(``td > p > span > '9'``) read without the walk, reading costs about 5x the parse.
 """
 
 from __future__ import annotations
@@ -460,6 +462,24 @@ def _cell_walk(node, depth: int, max_depth: int, muted: set, lines: list[str], b
             buf.append(_spaces_only(s, node) if "\x0c" in s else s)
 
 
+_CELL_TAGS = ("td", "th")
+
+
+def _cell_paths(row: str, tds: list) -> list[str]:
+    """Each cell's path: the row's, then td[i] or th[i], numbered among its siblings of that name."""
+    names = [td.tag for td in tds]
+    n_td = names.count("td")
+    if n_td == len(names):  # (the common row)
+        return [f"{row}/td[{i}]" for i in range(1, n_td + 1)] if n_td > 1 else [row + "/td"]
+    count = {"td": n_td, "th": len(names) - n_td}
+    seen = {"td": 0, "th": 0}
+    paths = []
+    for name in names:
+        seen[name] += 1
+        paths.append(f"{row}/{name}[{seen[name]}]" if count[name] > 1 else f"{row}/{name}")
+    return paths
+
+
 def _provenance_maker():
     """``Provenance(path=path, source="html")`` for each cell, built from a template's fields: the
     frozen dataclass's own ``__init__`` sets each field through ``object.__setattr__`` and costs
@@ -487,31 +507,16 @@ _provenance = _provenance_maker()
 def _table(tag, w: _Walker, depth: int) -> Table | None:
     rows: list[list[Cell]] = []
     w.count(1)
+    cell_depth = depth + 3
     for tr in tag.iter("tr"):
-        tds = []
-        names = []
-        for c in tr:
-            name = c.tag
-            if name == "td" or name == "th":
-                tds.append(c)
-                names.append(name)
+        tds = [c for c in tr if c.tag in _CELL_TAGS]
         w.count(1 + len(tds))  # before any cell is built: a page of a million cells is refused early
         cells = []
         if tds:
-            # each cell's path: the row's, then td[i] / th[i] counted among its siblings of that name
-            base = w.path(tr) + "/"
-            n_td = names.count("td")
-            n = {"td": n_td, "th": len(tds) - n_td}
-            seen = {"td": 0, "th": 0}
-            for td, name in zip(tds, names):
-                if n[name] > 1:
-                    seen[name] += 1
-                    path = f"{base}{name}[{seen[name]}]"
-                else:
-                    path = base + name
+            for td, path in zip(tds, _cell_paths(w.path(tr), tds)):
                 rowspan = td.get("rowspan")
                 colspan = td.get("colspan")
-                cells.append(Cell(_cell_text(td, w, depth + 3), _provenance(path),
+                cells.append(Cell(_cell_text(td, w, cell_depth), _provenance(path),
                                   1 if rowspan is None else _span(rowspan), 1 if colspan is None else _span(colspan)))
         rows.append(cells)
     rows = [r for r in rows if r] or []
