@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from dataclasses import dataclass, field
+from functools import lru_cache
 
 from ..model import Cell, Table
 from .labels import normalise
@@ -19,19 +19,17 @@ class RowView:
     values: list[Cell]  # value cells in printed order (blank cells included where the grid has them)
     value_cols: list[int]  # grid column of each value cell (aligned tables)
 
+    # computed once (a row's cells do not change while it is mapped):
+    label_keys: list[str] = field(init=False, repr=False, compare=False)  # the labels' normalised keys
+    has_values: bool = field(init=False, repr=False, compare=False)  # something printed where values go
+
+    def __post_init__(self) -> None:
+        self.label_keys = [k for k in (normalise(c.text) for c in self.labels) if k]
+        self.has_values = any(c.text.strip() for c in self.values)
+
     @property
     def is_data(self) -> bool:
         return bool(self.values)
-
-    @cached_property
-    def label_keys(self) -> list[str]:
-        """The labels' normalised keys (computed once: a row's cells do not change while it is mapped)."""
-        return [k for k in (normalise(c.text) for c in self.labels) if k]
-
-    @cached_property
-    def has_values(self) -> bool:
-        """Something printed where the values go (``align.has_values``)."""
-        return any(c.text.strip() for c in self.values)
 
     def text(self) -> str:
         return "".join(c.text for c in self.labels + self.values)

@@ -10,8 +10,8 @@ once by lxml's HTML parser, exactly as ``BeautifulSoup(text, "lxml")`` parses it
 ``etree.HTMLParser(recover=True)`` fed the same decoded text, so libxml2 repairs the markup the
 same way), and the walk reads that lxml tree directly. It reads it the way it read the
 BeautifulSoup tree, which stays the specification: a string is what bs4 calls a plain
-``NavigableString`` (comments, processing instructions and the text under ``<rt>``, ``<rp>``,
-``<script>``, ``<style>`` and ``<template>`` are not; a string of ASCII spaces outside
+``NavigableString`` (comments, processing instructions and the text under ``<rt>``, ``<rp>``
+and ``<template>`` are not; a string of ASCII spaces outside
 ``<pre>`` counts as one space), element names,
 nesting depths, the order limits are checked in, and provenance paths
 (``/html/body/div[2]/table[1]/tr[3]/td[2]``) are bs4's. ``tests/test_html_lxml_walk.py`` keeps
@@ -51,9 +51,10 @@ _CELL_BREAK = _BLOCK | {"br"}  # inside a cell: a line break before and after
 _SPACES = re.compile(r"[ \t\r\n\u00a0\u3000\u2002\u2003\u2009\u200b]+")
 _ASCII_SPACES = " \n\t\x0c\r"  # bs4 turns a string of only these into one space (outside <pre>)
 _SPAN = re.compile(r"\s*(\d+)")
-# bs4's string containers: the text anywhere under them is a RubyTextString, Script, ... and
-# never a plain string (a cell inside <template> reads empty)
-_MUTE_TAGS = ("rt", "rp", "style", "script", "template")
+# bs4's string containers: the text anywhere under them is a RubyTextString, TemplateString, ...
+# and never a plain string (a cell inside <template> reads empty). <script> and <style> are
+# containers too, but they hold no elements and the walk never enters them (_SKIP).
+_MUTE_TAGS = ("rt", "rp", "template")
 MAX_SPAN = 500  # a rowspan/colspan above this is a broken page, not a table
 # Where libxml2's own tree builder stops (see _parse): elements 256 deep, a text node of 10 MB.
 _TREE_DEPTH = etree.XPath("/*" * 256)
@@ -302,8 +303,7 @@ class _Walker:
             return
         text = _clean("".join(self.buf))
         if text:
-            prov = Provenance(path=self.path(self.buf_tag) if self.buf_tag is not None else None,
-                              source="html")
+            prov = _provenance(self.path(self.buf_tag) if self.buf_tag is not None else None)
             self.count(1)
             self.blocks.append(Paragraph(text, prov))
         self.buf = []
@@ -481,17 +481,18 @@ def _cell_paths(row: str, tds: list) -> list[str]:
 
 
 def _provenance_maker():
-    """``Provenance(path=path, source="html")`` for each cell, built from a template's fields: the
-    frozen dataclass's own ``__init__`` sets each field through ``object.__setattr__`` and costs
-    about a microsecond, a fifth of reading a cell. Equal, hashed and shown the same; the plain
-    constructor where ``Provenance`` is not a plain dataclass (slots, a ``__post_init__``)."""
+    """``Provenance(path=path, source="html")`` for each cell and paragraph, made from a template's
+    fields: the frozen dataclass's own ``__init__`` sets each field through ``object.__setattr__``
+    and costs about a microsecond, a fifth of reading a cell. Equal, hashed and shown the same;
+    the plain constructor where ``Provenance`` is not a plain dataclass (slots, a
+    ``__post_init__``)."""
     template = Provenance(source="html")
     if not hasattr(template, "__dict__") or hasattr(Provenance, "__post_init__"):
         return lambda path: Provenance(path=path, source="html")
     fields = dict(vars(template))
     new = object.__new__
 
-    def provenance(path: str) -> Provenance:
+    def provenance(path: str | None) -> Provenance:
         p = new(Provenance)
         d = p.__dict__
         d.update(fields)
@@ -508,23 +509,30 @@ def _table(tag, w: _Walker, depth: int) -> Table | None:
     rows: list[list[Cell]] = []
     w.count(1)
     cell_depth = depth + 3
+    widest = down = 0  # the widest row's colspans; the colspans of cells that reach down
     for tr in tag.iter("tr"):
         tds = [c for c in tr if c.tag in _CELL_TAGS]
         w.count(1 + len(tds))  # before any cell is built: a page of a million cells is refused early
+        if not tds:
+            continue
         cells = []
-        if tds:
-            for td, path in zip(tds, _cell_paths(w.path(tr), tds)):
-                rowspan = td.get("rowspan")
-                colspan = td.get("colspan")
-                cells.append(Cell(_cell_text(td, w, cell_depth), _provenance(path),
-                                  1 if rowspan is None else _span(rowspan), 1 if colspan is None else _span(colspan)))
+        wide = 0
+        for td, path in zip(tds, _cell_paths(w.path(tr), tds)):
+            rowspan = td.get("rowspan")
+            rowspan = 1 if rowspan is None else _span(rowspan)
+            colspan = td.get("colspan")
+            colspan = 1 if colspan is None else _span(colspan)
+            wide += colspan
+            if rowspan > 1:
+                down += colspan
+            cells.append(Cell(_cell_text(td, w, cell_depth), _provenance(path), rowspan, colspan))
+        widest = max(widest, wide)
         rows.append(cells)
-    rows = [r for r in rows if r] or []
     if not rows:
         return None
     # An upper bound of the expanded grid (own colspans + colspans reaching down from above rows),
     # checked before expanding: a few hundred cells with colspan/rowspan 500 would ask for ~10^8.
-    width = max(sum(c.colspan for c in r) for r in rows) + sum(c.colspan for r in rows for c in r if c.rowspan > 1)
+    width = widest + down
     if width * len(rows) > w.max_cells:
         raise LimitExceededError(f"{w.name}: HTML table {w.path(tag)} could span up to {len(rows)} x {width} "
                                  f"cells (limit {w.max_cells})")
