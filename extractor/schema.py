@@ -11,6 +11,7 @@ mapper's caches costs nothing.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 
 
@@ -261,3 +262,8 @@ PAGE_METADATA_LABELS: dict[str, str | None] = {
 STATES = ("number", "blank", "dash", "unreadable", "missing")
 DASH_TOKENS = ("—", "–", "-", "－", "/", "／", "无", "——", "--", "─", "━", "\\")
 UNITS = ("万元", "元", "件", "个", "条", "项", "次", "人")
+
+# Every table's markers NFKC-normalised without spaces: how a reader tells a page or a sheet that
+# holds one of the template's tables (matched with any(); the order carries no meaning).
+TABLE_MARKERS = tuple(sorted({unicodedata.normalize("NFKC", m).replace(" ", "")
+                              for t in TEMPLATES.values() for spec in t.tables for m in spec.markers}))

@@ -40,10 +40,11 @@ import unicodedata
 from dataclasses import dataclass, field, replace
 
 from ..model import Table
-from ..readers.pdf import _MARKERS, _widen
+from ..readers.pdf import widen_region
 from ..readers.pdf_settings import DEFAULT_SETTINGS
 from ..readers.pdf_tables import Segs, build_table, find_regions, make_lines
 from ..readers.pdf_text import fix_radicals, mark_stacked_words
+from ..schema import TABLE_MARKERS
 from .engine import Box
 from .grid import Grid, GridCell
 from .layout import clean_cell_text, to_table
@@ -422,7 +423,7 @@ def _table_page(boxes: list[Box], lines, carry: Carry | None) -> bool:
     """Whether to look for tables: a page naming a table of parts 二–四, a page after one that
     goes on with rows of numbers, or a lone page (no carry)."""
     text = unicodedata.normalize("NFKC", fix_radicals("".join(b.text for b in boxes))).replace(" ", "")
-    named = any(m in text for m in _MARKERS)
+    named = any(m in text for m in TABLE_MARKERS)
     if carry is None:
         return True
     going_on = carry.table_page and any(ln.n_numeric >= 2 for ln in lines)
@@ -463,7 +464,7 @@ def aligned_tables(page: AlignedPage, boxes: list[Box], page_no: int, to_pt, rea
     taken: set[int] = set()  # words (by id) placed in a table
     raw_log: list[dict] = []
     for region in find_regions(lines, segs, page.width_px / unit):
-        region = _widen(region, segs, carry.span if carry.bounds else None)
+        region = widen_region(region, segs, carry.span if carry.bounds else None)
         left, top, right, bottom = region[0] - 2, region[1] - 2, region[2] + 2, region[3] + 2
         inside = [w for w in words if id(w) not in taken
                   and left <= (w.x0 + w.x1) / 2 / unit <= right and top <= (w.y0 + w.y1) / 2 / unit <= bottom]

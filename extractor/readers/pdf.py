@@ -20,14 +20,12 @@ import warnings
 from ..errors import InputError, LimitExceededError, NoTextLayerError
 from ..limits import Limits, resolve
 from ..model import Block, Document, Paragraph, Provenance
-from ..schema import TEMPLATES
+from ..schema import TABLE_MARKERS
 from . import pdf_hidden, pdf_pdfium
 from ..hints import Hints
 from .pdf_tables import build_table, find_regions, make_lines, rulings
 from .pdf_text import bbox, fix_radicals, group_lines, is_bad_char, line_text, mark_stacked_words
 
-_MARKERS = tuple({unicodedata.normalize("NFKC", m).replace(" ", "")
-                  for t in TEMPLATES.values() for spec in t.tables for m in spec.markers})
 _QUIET = ("pdfminer", "pdfplumber", "PIL")
 # What a Chinese report's text layer plausibly holds; Latin-1 junk and controls mean a font
 # decoded without a Unicode map.
@@ -158,7 +156,7 @@ def page_entry(no: int, chars: list[dict], objs: dict, width: float, height: flo
     mark_stacked_words(chars)
     text = unicodedata.normalize("NFKC", fix_radicals("".join([c["text"] for c in chars])))
     return dict(no=no, objs=objs, chars=chars if usable else [], usable=usable,
-                width=width, height=height, marker=usable and any(m in text for m in _MARKERS))
+                width=width, height=height, marker=usable and any(m in text for m in TABLE_MARKERS))
 
 
 def layout_pages(pages: list[dict], fmt: str) -> Document:
@@ -189,7 +187,7 @@ def layout_pages(pages: list[dict], fmt: str) -> Document:
             taken: set[int] = set()
             centres = [((c["x0"] + c["x1"]) / 2, (c["top"] + c["bottom"]) / 2, c) for c in chars]
             for region in find_regions(lines, segs, p["width"]):
-                region = _widen(region, segs, prev_span if prev_bounds else None)
+                region = widen_region(region, segs, prev_span if prev_bounds else None)
                 left, top, right, bottom = region[0] - 2, region[1] - 2, region[2] + 2, region[3] + 2
                 inside = [c for cx, cy, c in centres if left <= cx <= right and top <= cy <= bottom]
                 if not inside:
@@ -212,7 +210,7 @@ def layout_pages(pages: list[dict], fmt: str) -> Document:
     return doc
 
 
-def _widen(region: tuple, segs, prev: tuple | None) -> tuple:
+def widen_region(region: tuple, segs, prev: tuple | None) -> tuple:
     """A rule-less table part lying within the previous part's width takes that width: a
     column blank throughout this page still has its place."""
     x0, top, x1, bottom = region

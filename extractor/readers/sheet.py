@@ -39,13 +39,11 @@ from typing import Sequence
 from ..errors import InputError, LimitExceededError, MissingDependencyError
 from ..limits import Limits, resolve
 from ..model import Block, Cell, Document, Paragraph, Provenance, Table
-from ..schema import SECTIONS, TEMPLATES
+from ..schema import SECTIONS, TABLE_MARKERS
 from ..hints import Hints
 from .ole import OleError, OleFile
 from .package import open_package
 
-_MARKERS = tuple({unicodedata.normalize("NFKC", m).replace(" ", "")
-                  for t in TEMPLATES.values() for spec in t.tables for m in spec.markers})
 _HEADING = re.compile(r"^[一二三四五六七八九十]+[、.．]")
 _SPACE = re.compile(r"\s+")
 _REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -208,7 +206,7 @@ def _distinct_filled(line: list[Cell], c_lo: int, c_hi: int) -> list[Cell]:
 
 def _names_table(text: str) -> bool:
     flat = _SPACE.sub("", unicodedata.normalize("NFKC", text))
-    return any(m in flat for m in _MARKERS)
+    return any(m in flat for m in TABLE_MARKERS)
 
 
 def _part_heading(text: str) -> bool:
