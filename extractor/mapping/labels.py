@@ -46,7 +46,9 @@ _MAPPED = re.compile("[%s]" % "".join(re.escape(chr(k)) for k, v in _CHAR_MAP.it
 # Within ``one_document()``: each text's nfkc, computed once (the title, sections, signature
 # and page metadata each read the same paragraphs). Nothing is kept from one document to the next.
 _MEMO: ContextVar[dict[str, str] | None] = ContextVar("nfkc_memo", default=None)
-# and each table's text (the template and each table's kind are told by it)
+# and each long text's normalised form (a table's, read for its kind and for the template)
+_NORMALISED: ContextVar[dict[str, str] | None] = ContextVar("normalised", default=None)
+# and each table's text
 _TABLE_TEXTS: ContextVar[dict[int, tuple[Table, str]] | None] = ContextVar("table_texts", default=None)
 
 
@@ -54,12 +56,13 @@ _TABLE_TEXTS: ContextVar[dict[int, tuple[Table, str]] | None] = ContextVar("tabl
 def one_document() -> Iterator[None]:
     """Normalise each text, and join each table's text, once while one document is mapped
     (``pipeline.extract_document``)."""
-    token, tables = _MEMO.set({}), _TABLE_TEXTS.set({})
+    tokens = _MEMO.set({}), _NORMALISED.set({}), _TABLE_TEXTS.set({})
     try:
         yield
     finally:
-        _MEMO.reset(token)
-        _TABLE_TEXTS.reset(tables)
+        _MEMO.reset(tokens[0])
+        _NORMALISED.reset(tokens[1])
+        _TABLE_TEXTS.reset(tokens[2])
 
 
 def table_text(table: Table) -> str:
@@ -127,9 +130,18 @@ def normalise(text: str) -> str:
 
     '（三） 不予公开' -> '不予公开'; '第二十条  第(一)项' -> '第二十条第一项'; '三、本年度办 理结果' ->
     '本年度办理结果'. Numbering is stripped repeatedly ('三、（一）予以公开').
-    A label (up to 200 characters) is normalised once: the same labels recur in every report.
+    A label (up to 200 characters) is normalised once: the same labels recur in every report;
+    a longer text once per document (``one_document``).
     """
-    return _normalise_label(text) if len(text) <= 200 else _normalise(text)
+    if len(text) <= 200:
+        return _normalise_label(text)
+    memo = _NORMALISED.get()
+    if memo is None:
+        return _normalise(text)
+    done = memo.get(text)
+    if done is None:
+        done = memo[text] = _normalise(text)
+    return done
 
 
 def _normalise(text: str) -> str:

@@ -199,6 +199,12 @@ def _maybe_transpose(table: Table) -> Table:
     """Table 三 printed with applicant types as rows: turn it the standard way round."""
     if not table.aligned or table.n_rows < 3:
         return table
+    # Each cell's normalised text is part of the table's (see labels.normalise_pieces: the
+    # leading numbering stripped from the table's text cannot reach into an applicant's name),
+    # so a table whose text names fewer than three applicant types has no three such rows.
+    text = normalise(table_text(table))
+    if sum(1 for k in _DISTINCT_APPLICANTS if k in text) < 3:
+        return table
     hits: set[str] = set()
     for r in range(table.n_rows):
         row = table.distinct_row(r)
