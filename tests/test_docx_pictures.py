@@ -26,13 +26,13 @@ import pytest
 from docx.shared import Cm
 
 import extractor
-from extractor.checks.suspects import LOW_CONFIDENCE
 from extractor.limits import Limits
 from extractor.model import Cell, Paragraph, Provenance, Table
 from extractor.ocr import EXTRA_INSTALL, ocr_available
 from extractor.reading import read_document
 from extractor.readers.docx import read_docx
 from extractor.readers.pictures import Picture
+from ocrbar import address, flagged
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = ROOT / "fixtures" / "docx" / "report_2022_table_picture.docx"
@@ -46,28 +46,11 @@ def _expected() -> dict:
     return json.loads(EXPECTED.read_text(encoding="utf-8"))
 
 
-def _address(c: dict) -> tuple[str, str, str]:
-    return c["table"], c["row"], c["column"]
-
-
-def _flagged(report, cell: dict) -> bool:
-    """As tests/test_ocr.py: unreadable, low confidence, a likely-misread warning, or a failing
-    check on its row or column."""
-    t, r, c = _address(cell)
-    if cell["value"] is None or cell["state"] == "unreadable":
-        return True
-    if cell.get("confidence") is not None and cell["confidence"] < LOW_CONFIDENCE:
-        return True
-    if any(w.startswith("likely misread: ") and f" {t}.{r}.{c} " in w for w in report.warnings):
-        return True
-    return any(ch.status == "fail" and ch.check.startswith(t + ".") and ch.key in (r, c) for ch in report.checks)
-
-
 def test_expected_file_covers_the_template_once() -> None:
     from extractor.schema import TEMPLATES
 
     expected = _expected()
-    seen = [_address(c) for c in expected["cells"]]
+    seen = [address(c) for c in expected["cells"]]
     assert sorted(seen) == sorted(TEMPLATES[expected["template"]].addresses())
     assert expected["ocr_tables"] == ["requests"] and expected["failures"] == []
     assert set(expected["checks"].values()) == {"pass"}
@@ -89,8 +72,8 @@ def test_fixture_at_the_ocr_bar(read_once) -> None:
     assert report.template == expected["template"]
     for key, value in expected["metadata"].items():
         assert report.metadata[key] == value, key
-    got = {_address(c): c for c in report.cells}
-    want = {_address(c): c for c in expected["cells"]}
+    got = {address(c): c for c in report.cells}
+    want = {address(c): c for c in expected["cells"]}
     assert set(got) == set(want)
     pictured = {a for a in want if a[0] in expected["ocr_tables"]}
     assert len(pictured) == 175
@@ -99,7 +82,7 @@ def test_fixture_at_the_ocr_bar(read_once) -> None:
     assert not exact  # the real Word tables: every cell
     wrong = [a for a in pictured if not (got[a]["value"] == want[a]["value"] and got[a]["state"] == want[a]["state"])]
     assert len(wrong) <= 0.01 * len(pictured), [(a, want[a]["value"], got[a]["raw"]) for a in wrong]
-    assert not [a for a in wrong if not _flagged(report, got[a])]
+    assert not [a for a in wrong if not flagged(report, got[a])]
     if not wrong:
         assert report.check_summary == expected["checks"]
     for a in pictured:  # every picture cell says it came from the picture, by OCR, and how sure
@@ -141,12 +124,12 @@ def test_ocr_off_names_the_picture_and_part_three_is_missing() -> None:
     report = extractor.extract(FIXTURE, limits=Limits(max_ocr_pages=0))
     assert "1 picture in the document was not read (OCR is off (--max-ocr-pages 0)): tables pasted as pictures " \
            f"are missing ({PICTURE})" in report.warnings
-    want = {_address(c): c for c in _expected()["cells"]}
+    want = {address(c): c for c in _expected()["cells"]}
     for c in report.cells:
         if c["table"] == "requests":
             assert c["value"] is None and c["state"] == "missing", c
         else:
-            w = want[_address(c)]
+            w = want[address(c)]
             assert (c["value"], c["state"]) == (w["value"], w["state"]), c
     assert report.metadata["agency"] == "江州市水利局"
 

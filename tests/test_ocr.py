@@ -21,8 +21,9 @@ import extractor
 from extractor.checks import run_checks
 from extractor.errors import NoTextLayerError, UnsupportedFormatError
 from extractor.ocr import EXTRA_INSTALL, ocr_available
-from extractor.checks.suspects import LOW_CONFIDENCE, ocr_warnings, suspect_cells
+from extractor.checks.suspects import ocr_warnings, suspect_cells
 from extractor.schema import TEMPLATES
+from ocrbar import address, flagged
 
 ROOT = Path(__file__).resolve().parent.parent
 OCR_DIR = ROOT / "fixtures" / "ocr"
@@ -49,22 +50,6 @@ def test_scanned_fixtures_exist() -> None:
     assert any("three_line" in p.name for p, _ in FIXTURES)  # tables without a full grid
 
 
-def _address(c: dict) -> tuple[str, str, str]:
-    return c["table"], c["row"], c["column"]
-
-
-def flagged(report, cell: dict) -> bool:
-    """Whether the report warns about this cell in one of the ways a reader can act on."""
-    t, r, c = _address(cell)
-    if cell["value"] is None or cell["state"] == "unreadable":
-        return True
-    if cell.get("confidence") is not None and cell["confidence"] < LOW_CONFIDENCE:
-        return True
-    if any(w.startswith("likely misread: ") and f" {t}.{r}.{c} " in w for w in report.warnings):
-        return True
-    return any(ch.status == "fail" and ch.check.startswith(t + ".") and ch.key in (r, c) for ch in report.checks)
-
-
 @pytest.mark.parametrize("path,expected_path", [pytest.param(p, e, marks=needs_ocr, id=p.name) for p, e in FIXTURES])
 def test_scanned_fixture(path: Path, expected_path: Path) -> None:
     expected = json.loads(expected_path.read_text(encoding="utf-8"))
@@ -72,8 +57,8 @@ def test_scanned_fixture(path: Path, expected_path: Path) -> None:
     assert report.template == expected["template"]
     for key, value in expected["metadata"].items():
         assert report.metadata[key] == value, key
-    got = {_address(c): c for c in report.cells}
-    want = {_address(c): c for c in expected["cells"]}
+    got = {address(c): c for c in report.cells}
+    want = {address(c): c for c in expected["cells"]}
     assert set(got) == set(want)
     wrong = [a for a, w in want.items()
              if not (got[a]["value"] == w["value"] and got[a]["state"] == w["state"])
@@ -132,7 +117,7 @@ def _truth_cells(name: str) -> list[dict]:
 
 
 def _checks(cells: list[dict]):
-    return run_checks(TEMPLATES["2021"], {_address(c): (c["value"], c["state"]) for c in cells})
+    return run_checks(TEMPLATES["2021"], {address(c): (c["value"], c["state"]) for c in cells})
 
 
 def test_a_single_misread_is_named_with_the_value_the_arithmetic_suggests() -> None:
@@ -218,8 +203,8 @@ def test_images_of_one_article_are_pages_in_order() -> None:
     assert doc.meta["ocr"] and doc.meta["ocr_pages"] == [1, 2] and doc.format == "image"
     report = extract_document(doc, source="https://example.gov.cn/art/2020/1/20/art_1.html")
     expected = json.loads((OCR_DIR / "report_2019_long_image.ocr-expected.json").read_text(encoding="utf-8"))
-    want = {_address(c): (c["value"], c["state"]) for c in expected["cells"]}
-    got = {_address(c): (c["value"], c["state"]) for c in report.cells}
+    want = {address(c): (c["value"], c["state"]) for c in expected["cells"]}
+    got = {address(c): (c["value"], c["state"]) for c in report.cells}
     right = sum(1 for a, v in want.items() if got.get(a) == v)
     assert right >= 0.99 * len(want)
 
