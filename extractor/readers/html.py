@@ -30,6 +30,7 @@ listing page from a report). Walking lxml's tree keeps every block; with the com
 
 from __future__ import annotations
 
+import codecs
 import re
 
 from lxml import etree
@@ -69,7 +70,10 @@ def read_html(data: bytes, *, source: str | None = None, hints: Hints | None = N
         raise LimitExceededError(f"{source or 'input'}: HTML file is {len(data)} bytes, over the "
                                  f"{limits.max_text_bytes}-byte limit for HTML")
     text, enc = decode_bytes(data, declared=hints.encoding if hints else None, sniff_html=True)
-    doc = _parse(text)
+    # the page's own bytes are the text's UTF-8 when they were decoded as UTF-8 with nothing
+    # replaced (no byte-order mark, no U+FFFD): libxml2 is given them, saving lxml the encoding
+    as_is = enc == "utf-8" and not data.startswith(codecs.BOM_UTF8) and "\ufffd" not in text
+    doc = _parse(text, data if as_is else None)
     walker = _Walker(limits.max_html_depth, source or "input", limits.max_table_cells, limits.max_blocks, doc)
     if _first(doc, *_MUTE_TAGS) is not None:
         walker.muted = {e for top in doc for m in top.iter(*_MUTE_TAGS) for e in m.iter()}
@@ -89,7 +93,7 @@ def _first(doc: "_Node", *tags: str):
     return None
 
 
-def _parse(text: str) -> "_Node":
+def _parse(text: str, utf8: bytes | None = None) -> "_Node":
     """The page as bs4's document node: a ``_Node`` whose children are the page's top-level
     elements (one <html>, or more when libxml2 starts a second one after </html>).
 
@@ -98,13 +102,19 @@ def _parse(text: str) -> "_Node":
     tree itself (the elements are lxml's), except where its tree builder would stop short of
     what bs4 is given: nesting 256 elements deep (it drops everything from there on) or a text
     run over 10 MB (it cuts it). Those pages are parsed again with the parser's events built
-    into ``_Node``s exactly as bs4 builds its tree from them (slower, and only for such pages)."""
+    into ``_Node``s exactly as bs4 builds its tree from them (slower, and only for such pages).
+    ``utf8``, when given, is ``text`` in UTF-8 (the page's own bytes): the same characters,
+    which lxml would otherwise encode from the str."""
     if text[:1] == "\ufeff":
-        text = text[1:]
+        text, utf8 = text[1:], None
     if len(text) > _TEXT_RUN // 4 and len(text.encode("utf-8", "surrogatepass")) > _TEXT_RUN:
         return _parse_events(text)
-    parser = etree.HTMLParser(recover=True)
-    parser.feed(text)
+    if utf8 is not None:
+        parser = etree.HTMLParser(recover=True, encoding="utf-8")
+        parser.feed(utf8)
+    else:
+        parser = etree.HTMLParser(recover=True)
+        parser.feed(text)
     root = parser.close()
     doc = _Node("[document]", {}, None)
     if root is not None:
