@@ -16,9 +16,10 @@ collection, best of ``--repeat`` rounds, so a change in the machine's load weigh
 ``--with-bs4`` also times building a BeautifulSoup tree of the same pages (what the reader
 built before issue 15); ``--per-file`` adds each page's figures.
 
-Measured on the project's 2-core machine (load average 2-4 from other work), best of 15:
-before issue 15's work, BeautifulSoup tree and all, 49-88x (ours ~390-690 ms for 23-25
-pages). Now see README (performance).
+Measured on the project's 2-core machine, best of 15: before issue 15's work, BeautifulSoup tree
+and all, 49-88x the bytes parse (ours 390-690 ms for 23-25 pages, load average 1.5-4); after
+it, 8.3x the whole-page parse and 9.5x the bytes parse (ours 76.5 ms against 9.2 and 8.1 ms,
+load average 2.1; 8.3-9.7x over runs at load 0.7-2.9).
 Usage: python3 benchmarks/html_speed.py [PAGE ...] [--repeat N] [--per-file] [--with-bs4]
 """
 
