@@ -14,7 +14,7 @@ from typing import Iterable
 from .corrections import Corrections, as_corrections
 from .batch.walk import iter_inputs
 from .errors import ExtractorError
-from .files import Source, check_source, load
+from .files import Source, check_source, load, with_base_dir
 from .limits import Limits, resolve
 from .mapping.agency import AgencyTable
 from .names import display_name
@@ -44,7 +44,7 @@ def extract(source: Source, *, name: str | None = None, encoding: str | None = N
     shown = name or shown
     if encoding is not None:
         hints = replace(hints or Hints(), encoding=encoding)
-    report = report_from_bytes(data, name=shown, limits=limits, hints=hints)
+    report = report_from_bytes(data, name=shown, limits=limits, hints=with_base_dir(source, hints))
     if corr is not None:
         apply_corrections(report, corr)
     if table is not None:

@@ -5,14 +5,24 @@ from __future__ import annotations
 
 import os
 import stat
+from dataclasses import replace
 from pathlib import Path
 from typing import Union
 
 from .errors import InputError, LimitExceededError
+from .hints import Hints
 from .limits import DEFAULT_LIMITS
 from .names import display_name
 
 Source = Union[str, os.PathLike, bytes]
+
+
+def with_base_dir(source: object, hints: Hints | None) -> Hints | None:
+    """``hints`` with ``base_dir`` set to a path input's folder (an HTML page's pictures lie beside
+    it); unchanged for bytes or when already set."""
+    if isinstance(source, (str, os.PathLike)) and not (hints and hints.base_dir):
+        return replace(hints or Hints(), base_dir=str(Path(os.fsdecode(source)).parent))
+    return hints
 
 
 def check_source(source: object) -> None:

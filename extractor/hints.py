@@ -14,6 +14,7 @@ class Hints:
 
     encoding: str | None = None  # the charset a server declared (Content-Type); text and HTML readers
     published: str | None = None  # the 发文日期 of the page an attachment hung from (YYYY-MM-DD)
+    base_dir: str | None = None  # the input file's folder: where an HTML page's pictures lie (report.files/…)
 
 
 NO_HINTS = Hints()

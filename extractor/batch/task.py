@@ -9,7 +9,7 @@ from ..version import __version__
 from ..dataset import error_rows, report_rows
 from ..errors import ExtractorError
 from ..extraction import report_from_bytes
-from ..files import load
+from ..files import load, with_base_dir
 from ..limits import DEFAULT_LIMITS, Limits
 from ..hints import NO_HINTS, Hints
 
@@ -39,7 +39,7 @@ def extract_rows(source: Union[str, bytes], name: str, limits: Limits = DEFAULT_
         return rows
     sha = hashlib.sha256(data).hexdigest()
     try:
-        report = report_from_bytes(data, name=name, limits=limits, hints=hints)
+        report = report_from_bytes(data, name=name, limits=limits, hints=with_base_dir(source, hints))
     except ExtractorError as exc:
         rows = error_rows(type(exc).__name__, named(name, str(exc)), None, __version__)
     except Exception as exc:  # noqa: BLE001 - a bug of ours on one file must not stop the run

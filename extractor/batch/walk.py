@@ -24,9 +24,23 @@ def _dataset_folders(top: Path) -> set[Path]:
     return {m.parent for marker in DATASET_MARKERS for m in top.rglob(marker)}
 
 
+def _page_resources(f: Path, top: Path) -> bool:
+    """Whether ``f`` lies in the folder a saved web page keeps its pictures in (Word's
+    ``report.files/``, a browser's ``report_files/``) beside that page, below ``top``: part of the
+    page, read with it, not a report of its own."""
+    for folder in f.relative_to(top).parents:
+        folder = top / folder
+        for suffix in (".files", "_files"):
+            if folder.name.endswith(suffix) and len(folder.name) > len(suffix):
+                stem = folder.name[: -len(suffix)]
+                if any((folder.parent / (stem + ext)).is_file() for ext in (".htm", ".html", ".mht")):
+                    return True
+    return False
+
+
 def iter_inputs(paths: Iterable[Source]) -> list[Path]:
-    """Files named, and the files under folders named (recursively, sorted; hidden files and
-    files that are plainly not reports skipped)."""
+    """Files named, and the files under folders named (recursively, sorted; hidden files, files
+    that are plainly not reports and a saved page's picture folder skipped)."""
     out: list[Path] = []
     for p in paths:
         path = Path(os.fsdecode(p) if isinstance(p, bytes) else p)
@@ -34,7 +48,8 @@ def iter_inputs(paths: Iterable[Source]) -> list[Path]:
             ours = _dataset_folders(path)
             for f in sorted(path.rglob("*")):
                 if f.is_file() and not any(part.startswith(".") for part in f.relative_to(path).parts) \
-                        and f.suffix.lower() not in NOT_REPORTS and not (ours and ours & {f.parent, *f.parents}):
+                        and f.suffix.lower() not in NOT_REPORTS and not (ours and ours & {f.parent, *f.parents}) \
+                        and not _page_resources(f, path):
                     out.append(f)
         else:
             out.append(path)

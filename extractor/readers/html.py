@@ -39,6 +39,8 @@ from ..errors import LimitExceededError
 from ..limits import Limits, resolve
 from ..model import Cell, Document, Paragraph, Provenance, Table, expand_spans
 from ..hints import Hints
+from .html_pictures import FoundImage, found, html_pictures
+from .pictures import NOT_SENT, pictures_not_read
 from .textenc import decode_bytes
 
 _BLOCK = {
@@ -82,7 +84,14 @@ def read_html(data: bytes, *, source: str | None = None, hints: Hints | None = N
     body = _first(doc, "body")
     walker.walk(body if body is not None else doc, depth=0)  # no <body> (a frameset): the whole page
     walker.flush()
-    return Document(blocks=walker.blocks, format="html", title=title or None, meta={"encoding": enc})
+    result = Document(blocks=walker.blocks, format="html", title=title or None, meta={"encoding": enc})
+    if walker.images:  # tables pasted as pictures: left for OCR in their place (extractor.reading)
+        pending = html_pictures(walker.images, hints.base_dir if hints else None, limits.max_file_bytes,
+                                result.warnings)
+        if pending:
+            result.meta["pictures"] = pending
+            result.warnings.append(pictures_not_read(NOT_SENT, [p.path for p in pending]))
+    return result
 
 
 def _first(doc: "_Node", *tags: str):
@@ -258,6 +267,7 @@ class _Walker:
         self.muted: set = set()  # elements under <rt>/<rp>: their strings are not text (as in bs4)
         self.units = 0  # paragraphs, tables, table rows and table cells so far (Limits.max_blocks)
         self.blocks: list = []
+        self.images: list[FoundImage] = []  # <img>s met, for html_pictures
         self.buf: list[str] = []
         self.buf_tag = None
 
@@ -364,6 +374,9 @@ class _Walker:
                     self.flush()
                 elif name == "br":
                     self.flush()
+                elif name == "img":  # a picture may be a table pasted as one (html_pictures); the text
+                    # around it stays one paragraph, so its blocks go before the one it sits in
+                    self.images.append(found(self.path(child), len(self.blocks), child.attrib))
                 elif name == "table":
                     self.flush()
                     if next(child.iterdescendants("table"), None) is not None:  # a layout table: walk through it

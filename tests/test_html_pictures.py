@@ -1,0 +1,118 @@
+"""Tables pasted as pictures in an HTML page (issue 13): a Word "Save as Web Page" export keeps its
+pictures beside the page (``report.files/``), a CMS editor may inline one as a ``data:`` URI.
+Table-sized pictures are read by OCR in their place; one that cannot be had is named, never
+silently lost, and a page's logos and icons raise no noise."""
+
+from __future__ import annotations
+
+import base64
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+import extractor
+from extractor.batch.walk import iter_inputs
+from extractor.files import with_base_dir
+from extractor.limits import Limits
+from extractor.ocr import ocr_available
+from extractor.reading import read_document
+from ocrbar import address, flagged
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGE = ROOT / "fixtures" / "html" / "word_export_table_picture.htm"
+FILES = PAGE.with_name("word_export_table_picture.files")
+EXPECTED = json.loads(PAGE.with_name("word_export_table_picture.ocr-expected.json").read_text(encoding="utf-8"))
+PICTURE = "/html/body/div/p[14]/span/img"  # part 三's screenshot (p[1] holds the logo)
+needs_ocr = pytest.mark.skipif(not ocr_available(), reason="the ocr extra is not installed")
+OFF = Limits(max_ocr_pages=0)
+
+
+def _missing_requests(report) -> None:
+    cells = [c for c in report.cells if c["table"] == "requests"]
+    assert cells and all(c["state"] == "missing" and c["value"] is None for c in cells)  # never invented
+
+
+@needs_ocr
+def test_word_export_at_the_ocr_bar() -> None:
+    report = extractor.extract(PAGE)
+    for key, value in EXPECTED["metadata"].items():
+        assert report.metadata[key] == value, key
+    got = {address(c): c for c in report.cells}
+    want = {address(c): c for c in EXPECTED["cells"]}
+    assert set(got) == set(want)
+    pictured = {a for a in want if a[0] in EXPECTED["ocr_tables"]}
+    assert len(pictured) == 175
+    exact = [a for a in set(want) - pictured
+             if not (got[a]["value"] == want[a]["value"] and got[a]["state"] == want[a]["state"])]
+    assert not exact  # the page's real tables: every cell
+    wrong = [a for a in pictured if not (got[a]["value"] == want[a]["value"] and got[a]["state"] == want[a]["state"])]
+    assert len(wrong) <= 0.01 * len(pictured), [(a, want[a]["value"], got[a]["raw"]) for a in wrong]
+    assert not [a for a in wrong if not flagged(report, got[a])]
+    for a in pictured:
+        assert got[a]["how"] == "ocr" and got[a]["path"].startswith(PICTURE + "/tbl[1]/tr["), got[a]
+    for a in set(want) - pictured:
+        assert got[a]["how"] == "text" and got[a]["path"].startswith("/html/body/div/table[")
+    assert any(w.startswith(f"ocr: 1 picture in the document read by OCR (rapidocr): {PICTURE};")
+               for w in report.warnings)  # one picture: the logo is passed over
+
+
+def test_with_ocr_off_the_picture_is_named_and_part_three_is_missing() -> None:
+    report = extractor.extract(PAGE, limits=OFF)
+    assert (f"1 picture in the document was not read (OCR is off (--max-ocr-pages 0)): tables pasted as pictures "
+            f"are missing ({PICTURE})") in report.warnings
+    _missing_requests(report)
+
+
+def test_a_page_read_without_its_folder_names_the_picture_it_could_not_have() -> None:
+    report = extractor.extract(PAGE.read_bytes(), name="page.htm", limits=OFF)
+    lines = [w for w in report.warnings if "picture" in w]
+    assert lines == [f"1 picture in the document was not read (its file is beside the page, which was read without "
+                     f"its folder): tables pasted as pictures are missing ({PICTURE})"]  # the 64 px logo: no noise
+    _missing_requests(report)
+
+
+def _page(img: str) -> bytes:
+    return (f"<html><body><p>政府信息公开工作年度报告</p><p>{img}</p></body></html>").encode("utf-8")
+
+
+def test_an_inline_data_uri_picture_is_handed_to_ocr(tmp_path: Path) -> None:
+    png = (FILES / "image002.png").read_bytes()
+    doc = read_document(_page(f'<img src="data:image/png;base64,{base64.b64encode(png).decode()}">'),
+                        source="inline.html", limits=OFF)
+    assert doc.warnings == ["1 picture in the document was not read (OCR is off (--max-ocr-pages 0)): tables "
+                            "pasted as pictures are missing (/html/body/p[2]/img)"]
+    damaged = read_document(_page('<img src="data:image/png;base64,@@@">'), source="bad.html", limits=OFF)
+    assert damaged.warnings == ["1 picture in the document was not read (an inline picture whose base64 is "
+                                "damaged): tables pasted as pictures are missing (/html/body/p[2]/img)"]
+
+
+def test_pictures_are_read_only_from_the_pages_own_folder(tmp_path: Path) -> None:
+    page_dir = tmp_path / "site"
+    page_dir.mkdir()
+    shutil.copy(FILES / "image002.png", tmp_path / "secret.png")  # outside the page's folder
+    page = page_dir / "report.html"
+    page.write_bytes(_page('<img width=798 height=871 src="../secret.png">'
+                           '<img width=798 height=871 src="/etc/passwd">'
+                           '<img width=798 height=871 src="https://www.example.gov.cn/u/table.png">'
+                           '<img src="https://www.example.gov.cn/u/logo.png">'))
+    with pytest.raises(extractor.NotAReportError):
+        extractor.extract(page, limits=OFF)
+    doc = read_document(page.read_bytes(), source=str(page), limits=OFF,
+                        hints=with_base_dir(page, None))
+    assert doc.warnings == [
+        "1 picture in the document was not read (a path out of the page's folder, not read): tables pasted as "
+        "pictures are missing (/html/body/p[2]/img[1])",
+        "1 picture in the document was not read (an absolute path, not read): tables pasted as pictures are "
+        "missing (/html/body/p[2]/img[2])",
+    ]  # the web pictures: the fetcher's business, and no noise
+    assert "pictures" not in doc.meta
+
+
+def test_a_folder_walk_takes_the_page_not_its_pictures(tmp_path: Path) -> None:
+    shutil.copy(PAGE, tmp_path / PAGE.name)
+    shutil.copytree(FILES, tmp_path / FILES.name)
+    (tmp_path / "report_files").mkdir()  # a browser's folder with no page beside it: kept
+    (tmp_path / "report_files" / "scan.png").write_bytes((FILES / "image002.png").read_bytes())
+    assert iter_inputs([tmp_path]) == [tmp_path / "report_files" / "scan.png", tmp_path / PAGE.name]
