@@ -18,7 +18,7 @@ nesting depths, the order limits are checked in, and provenance paths
 the BeautifulSoup walker and checks that both give the same document, cell for cell and path
 for path, on every HTML fixture and on broken, nested, GBK and Word-export pages.
 
-Why not a BeautifulSoup tree: building it alone cost 39x the bare parse on the benchmark's
+Why not a BeautifulSoup tree: building it alone costs 17x the bare parse on the benchmark's
 pages (a Python object and several calls per element and per string), so a reader that builds
 one is over the 8x budget before it reads a cell. Building it over the article region only
 would not do either: the report's tables are most of a page's elements, and cutting a region
