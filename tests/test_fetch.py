@@ -229,11 +229,13 @@ def test_per_host_limit_and_delay(site, tmp_path: Path) -> None:
 
     for i in range(6):
         site.routes[f"/s/{i}.pdf"] = slow
-    fetch([site.url(f"/s/{i}.pdf") for i in range(6)], tmp_path, concurrency=8, per_host=2, delay=0.1,
+    fetch([site.url(f"/s/{i}.pdf") for i in range(6)], tmp_path, concurrency=8, per_host=2, delay=0.2,
           backoff=0.05, timeout=2, retries=0)
     assert state["max"] == 2
     starts = sorted(t for p, t, _ in site.log if p.startswith("/s/"))
-    assert all(b - a >= 0.09 for a, b in zip(starts, starts[1:]))
+    # the client spaces its starts by 0.2 s; the server sees them through connection set-up and a
+    # loaded machine's scheduling (a new connection against a kept-alive one): 50 ms of slack
+    assert all(b - a >= 0.15 for a, b in zip(starts, starts[1:])), [round(b - a, 3) for a, b in zip(starts, starts[1:])]
     assert len(rows_by_url(tmp_path)) == 6
 
 
