@@ -60,6 +60,18 @@ class Table:
     def n_cols(self) -> int:
         return max((len(r) for r in self.grid), default=0)
 
+    def span_at(self, r: int, c: int) -> tuple[int, int]:
+        """(rows, columns) the cell at its top-left position ``(r, c)`` covers in the grid: what a
+        merge really spans after layout (a cell's declared ``rowspan``/``colspan`` may be clipped)."""
+        grid, cell = self.grid, self.grid[r][c]
+        cols = 1
+        while c + cols < len(grid[r]) and grid[r][c + cols] is cell:
+            cols += 1
+        rows = 1
+        while r + rows < len(grid) and c < len(grid[r + rows]) and grid[r + rows][c] is cell:
+            rows += 1
+        return rows, cols
+
     def distinct_row(self, r: int) -> list[Cell]:
         """The cells of row ``r`` in order, each merged cell once."""
         out: list[Cell] = []

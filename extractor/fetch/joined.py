@@ -48,12 +48,7 @@ def _table_html(table: Table) -> list[str]:
             if id(cell) in placed:
                 continue
             placed.add(id(cell))
-            colspan = 1
-            while c + colspan < len(row) and row[c + colspan] is cell:
-                colspan += 1
-            rowspan = 1
-            while r + rowspan < len(grid) and c < len(grid[r + rowspan]) and grid[r + rowspan][c] is cell:
-                rowspan += 1
+            rowspan, colspan = table.span_at(r, c)
             spans = (f' rowspan="{rowspan}"' if rowspan > 1 else "") + (f' colspan="{colspan}"' if colspan > 1 else "")
             cells.append(f"<td{spans}>{_text(cell.text)}</td>")
         out.append("<tr>" + "".join(cells) + "</tr>")

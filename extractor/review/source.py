@@ -241,16 +241,6 @@ def _tables(item: ReviewItem, data: bytes, name: str, marks: dict[Address, str])
     return view
 
 
-def _spans(grid: list, r: int, c: int, cell) -> tuple[int, int]:
-    cols = 1
-    while c + cols < len(grid[r]) and grid[r][c + cols] is cell:
-        cols += 1
-    rows = 1
-    while r + rows < len(grid) and c < len(grid[r + rows]) and grid[r + rows][c] is cell:
-        rows += 1
-    return rows, cols
-
-
 def table_html(table, classes: dict[str, set[str]]) -> str:
     """A source ``Table`` as an HTML table, each merged cell once; cells whose provenance path is in
     ``classes`` get those classes (and their rows ``hot``)."""
@@ -267,7 +257,7 @@ def table_html(table, classes: dict[str, set[str]]) -> str:
             if id(cell) in done:
                 continue
             done.add(id(cell))
-            rows, cols = _spans(grid, r, c, cell)
+            rows, cols = table.span_at(r, c)
             span = (f' rowspan="{rows}"' if rows > 1 else "") + (f' colspan="{cols}"' if cols > 1 else "")
             cls = sorted(classes.get(cell.provenance.path or "", ()))
             hot = hot or bool(cls)
