@@ -7,7 +7,7 @@ import unicodedata
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import lru_cache
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING, Callable, Iterator
 
 from ..model import Table
 from ..readers.pdf_text import RADICAL_SUPPLEMENT
@@ -80,12 +80,19 @@ def nfkc(text: str) -> str:
     """NFKC plus the radical/traditional map: the form every comparison starts from."""
     if len(text) <= 40:  # a label or a number: the same ones recur in every report
         return _nfkc_short(text)
-    memo = _MEMO.get()
+    return _once_per_document(_MEMO, _nfkc, text)
+
+
+def _once_per_document(memo_var: ContextVar[dict[str, str] | None], compute: Callable[[str], str],
+                       text: str) -> str:
+    """``compute(text)``, remembered for the document being mapped (``one_document``); computed
+    afresh outside one."""
+    memo = memo_var.get()
     if memo is None:
-        return _nfkc(text)
+        return compute(text)
     done = memo.get(text)
     if done is None:
-        done = memo[text] = _nfkc(text)
+        done = memo[text] = compute(text)
     return done
 
 
@@ -135,13 +142,7 @@ def normalise(text: str) -> str:
     """
     if len(text) <= 200:
         return _normalise_label(text)
-    memo = _NORMALISED.get()
-    if memo is None:
-        return _normalise(text)
-    done = memo.get(text)
-    if done is None:
-        done = memo[text] = _normalise(text)
-    return done
+    return _once_per_document(_NORMALISED, _normalise, text)
 
 
 def _normalise(text: str) -> str:
