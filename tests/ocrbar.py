@@ -22,3 +22,33 @@ def flagged(report, cell: dict) -> bool:
     if any(w.startswith("likely misread: ") and f" {t}.{r}.{c} " in w for w in report.warnings):
         return True
     return any(ch.status == "fail" and ch.check.startswith(t + ".") and ch.key in (r, c) for ch in report.checks)
+
+
+def assert_at_ocr_bar(report, expected: dict) -> tuple[dict, set]:
+    """Hold ``report`` to ``expected`` (an ``*.ocr-expected.json``): its template and metadata, the
+    same cells; the cells of the tables in ``expected["ocr_tables"]`` (every table when absent: a
+    scan) at the bar, >= 99 % right and every wrong one flagged, the others exactly; the checks
+    as expected when no cell is wrong. Returns the report's cells by address and the OCR'd ones."""
+    assert report.template == expected["template"]
+    for key, value in expected["metadata"].items():
+        assert report.metadata[key] == value, key
+    got = {address(c): c for c in report.cells}
+    want = {address(c): c for c in expected["cells"]}
+    assert set(got) == set(want)
+    tables = expected.get("ocr_tables")
+    ocr = {a for a in want if tables is None or a[0] in tables}
+
+    def right(a: tuple[str, str, str]) -> bool:
+        w = want[a]
+        return got[a]["value"] == w["value"] and got[a]["state"] == w["state"] \
+            and ("page" not in w or got[a]["page"] == w["page"])
+
+    exact = [(a, want[a]["value"], got[a]["raw"]) for a in set(want) - ocr if not right(a)]
+    assert not exact  # the document's real tables: every cell
+    wrong = [a for a in ocr if not right(a)]
+    shown = [(a, want[a]["value"], got[a]["raw"], got[a].get("confidence")) for a in wrong]
+    assert len(wrong) <= 0.01 * len(ocr), shown
+    assert not [s for a, s in zip(wrong, shown) if not flagged(report, got[a])], shown
+    if not wrong:
+        assert report.check_summary == expected["checks"]
+    return got, ocr
