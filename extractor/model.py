@@ -81,14 +81,10 @@ class Table:
         return out
 
     def text(self) -> str:
-        seen: set[int] = set()
-        parts = []
-        for row in self.grid:
-            for cell in row:
-                if cell is not None and id(cell) not in seen:
-                    seen.add(id(cell))
-                    parts.append(cell.text)
-        return "\n".join(parts)
+        """Every cell's text once (a merged cell at its first position), in reading order."""
+        # a Cell hashes by identity (eq=False): dict.fromkeys keeps each cell once, in order
+        cells = dict.fromkeys(cell for row in self.grid for cell in row)
+        return "\n".join([cell.text for cell in cells if cell is not None])
 
 
 Block = Union[Paragraph, Table]
@@ -115,31 +111,37 @@ def expand_spans(rows: list[list[Cell]]) -> list[list[Cell | None]]:
     """Lay out rows of cells (with ``rowspan``/``colspan``) onto a rectangular grid.
 
     The standard HTML table algorithm: each cell takes the first free column of its row, and
-    occupies ``rowspan`` x ``colspan`` positions. Used by the HTML and DOCX readers.
+    occupies ``rowspan`` x ``colspan`` positions (a rowspan past the table's end is clipped).
+    Used by the HTML and DOCX readers.
     """
-    grid: list[list[Cell | None]] = []
+    n = len(rows)
+    grid: list[list[Cell | None]] = [[] for _ in range(n)]
     for r, row in enumerate(rows):
-        while len(grid) <= r:
-            grid.append([])
+        line = grid[r]
         c = 0
         for cell in row:
-            while c < len(grid[r]) and grid[r][c] is not None:
+            end = len(line)
+            while c < end and line[c] is not None:  # the first column no cell from above holds
                 c += 1
-            for dr in range(max(cell.rowspan, 1)):
-                rr = r + dr
-                if rr >= len(rows):  # a rowspan past the table's end is clipped
-                    break
-                while len(grid) <= rr:
-                    grid.append([])
-                line = grid[rr]
-                for dc in range(max(cell.colspan, 1)):
-                    cc = c + dc
-                    while len(line) <= cc:
-                        line.append(None)
-                    if line[cc] is None:
-                        line[cc] = cell
-            c += max(cell.colspan, 1)
-    width = max((len(r) for r in grid), default=0)
+            rowspan, colspan = cell.rowspan, cell.colspan
+            if rowspan <= 1 and colspan <= 1:  # (the common cell)
+                if c == end:
+                    line.append(cell)
+                else:
+                    line[c] = cell
+                c += 1
+                continue
+            colspan = max(colspan, 1)
+            for rr in range(r, min(r + max(rowspan, 1), n)):
+                below = grid[rr]
+                if len(below) < c + colspan:
+                    below.extend([None] * (c + colspan - len(below)))
+                for cc in range(c, c + colspan):
+                    if below[cc] is None:
+                        below[cc] = cell
+            c += colspan
+    width = max((len(line) for line in grid), default=0)
     for line in grid:
-        line.extend([None] * (width - len(line)))
+        if len(line) < width:
+            line.extend([None] * (width - len(line)))
     return grid

@@ -89,14 +89,10 @@ def read_document(data: bytes, *, source: str | None = None, hints: Hints | None
 
 def cap_cells(doc: Document, max_chars: int) -> None:
     """Cut table cells longer than ``max_chars`` (no real report cell is that long), with a warning."""
-    seen: set[int] = set()
     for table in doc.tables():
         for row in table.grid:
-            for cell in row:
-                if cell is None or id(cell) in seen:
-                    continue
-                seen.add(id(cell))
-                if len(cell.text) > max_chars:
+            for cell in row:  # a merged cell, once cut, is not cut (or named) again where it recurs
+                if cell is not None and len(cell.text) > max_chars:
                     where = cell.provenance.path or (f"page {cell.provenance.page}" if cell.provenance.page else "?")
                     doc.warnings.append(f"cell {where}: text of {len(cell.text)} characters cut to {max_chars}")
                     cell.text = cell.text[:max_chars]

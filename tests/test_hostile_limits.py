@@ -157,6 +157,7 @@ def test_cell_text_limit_cuts_and_warns() -> None:
     report = extract(HTML, limits=Limits(max_cell_chars=8))
     cut = [w for w in report.warnings if "characters cut to 8" in w]
     assert cut and all(w.startswith("cell /html/") for w in cut)
+    assert len(set(cut)) == len(cut)  # a merged cell is cut and named once, not at every position it covers
     doc = read_document(HTML.read_bytes(), limits=Limits(max_cell_chars=8))
     assert max(len(c.text) for t in doc.tables() for row in t.grid for c in row if c) == 8
     assert not [w for w in extract(HTML).warnings if "characters cut" in w]

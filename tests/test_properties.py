@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from extractor.api import extract
 from extractor.errors import ExtractorError
 from extractor.mapping.numbers import parse_value
+from extractor.model import Cell, Table, expand_spans
 from extractor.readers.html import read_html
 from extractor.readers.text import read_text
 
@@ -146,6 +147,44 @@ def test_numbers_with_words_are_not_numbers(n: int, word: str, before: bool) -> 
 def test_negative_counts_are_not_readings(n: int) -> None:
     assert parse_value(f"-{n}").state == "unreadable"
     assert parse_value(f"-{n}", kind="signed").value == -n
+
+
+# --- the model's span layout ----------------------------------------------------------------
+
+
+def _layout_by_slots(rows: list[list[Cell]]) -> list[list[Cell | None]]:
+    """The HTML table algorithm written plainly, as a reference: a map of taken (row, column)
+    slots; each cell takes its row's first free column and every slot of its span that is free
+    (spans under 1 count as 1; a rowspan past the last row is clipped); short rows padded."""
+    taken: dict[tuple[int, int], Cell] = {}
+    for r, row in enumerate(rows):
+        c = 0
+        for cell in row:
+            while (r, c) in taken:
+                c += 1
+            for dr in range(max(cell.rowspan, 1)):
+                for dc in range(max(cell.colspan, 1)):
+                    if r + dr < len(rows):
+                        taken.setdefault((r + dr, c + dc), cell)
+            c += max(cell.colspan, 1)
+    width = 1 + max((c for _, c in taken), default=-1)
+    return [[taken.get((r, c)) for c in range(width)] for r in range(len(rows))]
+
+
+_spans = st.lists(st.lists(st.tuples(st.integers(-1, 4), st.integers(-1, 4)), max_size=6), max_size=8)
+
+
+@settings(max_examples=400, deadline=2000)
+@given(_spans)
+def test_expand_spans_lays_cells_out_as_the_table_algorithm(spans: list[list[tuple[int, int]]]) -> None:
+    rows = [[Cell(f"{r}.{i}", rowspan=rs, colspan=cs) for i, (rs, cs) in enumerate(row)]
+            for r, row in enumerate(spans)]
+    want = _layout_by_slots(rows)
+    got = expand_spans(rows)
+    assert [[id(c) for c in line] for line in got] == [[id(c) for c in line] for line in want]
+    # every cell's text once, the first time it is met reading row by row
+    firsts = list(dict.fromkeys(c for line in want for c in line if c is not None))
+    assert Table(got).text() == "\n".join(c.text for c in firsts)
 
 
 # --- extract() on damaged fixtures ------------------------------------------------------------

@@ -7,6 +7,7 @@ or one side left entirely blank over a non-zero other side). Failures are report
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Iterable, Mapping
 
 from ..schema import Template
@@ -52,7 +53,7 @@ def _side(cells: Mapping[Address, tuple], addrs: Iterable[Address]) -> tuple[flo
     return total, blank, missing
 
 
-def _equation(name: str, scope: str, key: str, cells, left: list[Address], right: list[Address],
+def _equation(name: str, scope: str, key: str, cells, left: Iterable[Address], right: Iterable[Address],
               lt: str, rt: str) -> CheckResult:
     lv, lblank, lmiss = _side(cells, left)
     rv, rblank, rmiss = _side(cells, right)
@@ -68,18 +69,31 @@ def _equation(name: str, scope: str, key: str, cells, left: list[Address], right
 _OTHER_2021 = ("other_overdue_correction", "other_unpaid_fees", "other_other")
 
 
-def _outcome_rows(rows: list[str], cells: Mapping[Address, tuple], col: str) -> list[str]:
+def _outcome_rows(rows: list[str], aggregate: frozenset[str], col: str) -> list[str]:
     """The outcome rows of one column; a 2021 table that printed （六）其他处理 as one 2019-style
-    row is summed with that row (``other_handling``) in place of the three rows it stands for."""
-    if ("requests", "other_handling", col) not in cells or "other_handling" in rows:
+    row (``other_handling`` in column ``col``: ``aggregate`` names those columns) is summed with
+    that row in place of the three rows it stands for."""
+    if col not in aggregate or "other_handling" in rows:
         return rows
     first = rows.index(_OTHER_2021[0])
     return [*rows[:first], "other_handling", *(r for r in rows[first:] if r not in _OTHER_2021)]
 
 
+Equation = tuple[str, str, str, tuple[Address, ...], tuple[Address, ...], str, str]
+
+
 def run_checks(template: Template, cells: Mapping[Address, tuple]) -> list[CheckResult]:
     """``cells`` maps (table, row, column) to (value, state)."""
-    out: list[CheckResult] = []
+    req = template.table("requests")
+    aggregate = frozenset(c.key for c in req.columns if ("requests", "other_handling", c.key) in cells)
+    return [_equation(name, scope, key, cells, left, right, lt, rt)
+            for name, scope, key, left, right, lt, rt in _equations(template, aggregate)]
+
+
+@lru_cache(maxsize=64)
+def _equations(template: Template, aggregate: frozenset[str]) -> tuple[Equation, ...]:
+    """The template's equations (the same for every report but where （六） was printed as one row)."""
+    out: list[Equation] = []
     req = template.table("requests")
     row_keys = [r.key for r in req.rows]
     outcome_rows = row_keys[row_keys.index("granted"):row_keys.index("total_processed")]
@@ -87,25 +101,25 @@ def run_checks(template: Template, cells: Mapping[Address, tuple]) -> list[Check
     for col in [c.key for c in req.columns]:
         def a(row: str, col: str = col) -> Address:
             return ("requests", row, col)
-        out.append(_equation("requests.balance", "column", col, cells,
-                             [a("new_requests"), a("carried_over")], [a("total_processed"), a("carried_forward")],
-                             "new_requests + carried_over", "total_processed + carried_forward"))
+        out.append(("requests.balance", "column", col,
+                    (a("new_requests"), a("carried_over")), (a("total_processed"), a("carried_forward")),
+                    "new_requests + carried_over", "total_processed + carried_forward"))
     for col in [c.key for c in req.columns]:
-        rows = _outcome_rows(outcome_rows, cells, col)
-        out.append(_equation("requests.outcomes_sum", "column", col, cells,
-                             [("requests", "total_processed", col)], [("requests", r, col) for r in rows],
-                             "total_processed", " + ".join(rows)))
-    for row in _outcome_rows(row_keys, cells, "total"):
-        out.append(_equation("requests.row_total", "row", row, cells,
-                             [("requests", row, "total")], [("requests", row, c) for c in applicant],
-                             "total", " + ".join(applicant)))
+        rows = _outcome_rows(outcome_rows, aggregate, col)
+        out.append(("requests.outcomes_sum", "column", col,
+                    (("requests", "total_processed", col),), tuple(("requests", r, col) for r in rows),
+                    "total_processed", " + ".join(rows)))
+    for row in _outcome_rows(row_keys, aggregate, "total"):
+        out.append(("requests.row_total", "row", row,
+                    (("requests", row, "total"),), tuple(("requests", row, c) for c in applicant),
+                    "total", " + ".join(applicant)))
     rl = template.table("review_litigation")
     parts = [c.key for c in rl.columns if c.key != "total"]
     for row in [r.key for r in rl.rows]:
-        out.append(_equation("review_litigation.row_total", "row", row, cells,
-                             [("review_litigation", row, "total")], [("review_litigation", row, c) for c in parts],
-                             "total", " + ".join(parts)))
-    return out
+        out.append(("review_litigation.row_total", "row", row,
+                    (("review_litigation", row, "total"),), tuple(("review_litigation", row, c) for c in parts),
+                    "total", " + ".join(parts)))
+    return tuple(out)
 
 
 def summarise(results: Iterable[CheckResult]) -> dict[str, str]:

@@ -176,13 +176,12 @@ def map_document(doc: Document, template_key: str) -> MapResult:
             _map_review(spec, rows, cells, warnings)
 
     out: list[MappedCell] = []
-    addresses = template.addresses()
-    for t, r, c in addresses:
-        mc = cells.get((t, r, c))
+    addresses, known = _addresses(template)
+    for key in addresses:
+        mc = cells.get(key)
         if mc is None:
-            mc = MappedCell(t, r, c, None, None, "missing")
+            mc = MappedCell(*key, None, None, "missing")
         out.append(mc)
-    known = set(addresses)
     out.extend(mc for k, mc in cells.items() if k not in known)  # a 2019-style （六） row in a 2021 table
     found = [spec.key for spec in template.tables if any(k[0] == spec.key for k in cells)]
     for spec in template.tables:
@@ -193,6 +192,13 @@ def map_document(doc: Document, template_key: str) -> MapResult:
             if n:
                 warnings.append(f"{spec.key}: {n} cells not found in the document")
     return MapResult(template_key, out, list(dict.fromkeys(warnings)), found, position_tables)
+
+
+@lru_cache(maxsize=None)
+def _addresses(template: Template) -> tuple[tuple[tuple[str, str, str], ...], frozenset[tuple[str, str, str]]]:
+    """The template's cell addresses in printed order, and as a set (the same for every report)."""
+    addresses = tuple(template.addresses())
+    return addresses, frozenset(addresses)
 
 
 def _maybe_transpose(table: Table) -> Table:
@@ -208,10 +214,10 @@ def _maybe_transpose(table: Table) -> Table:
     hits: set[str] = set()
     for r in range(table.n_rows):
         row = table.distinct_row(r)
-        if not any(looks_like_value(c.text) for c in row):
-            continue  # a header row (自然人 | 法人或其他组织 | 总计), not an applicant's data
-        leading = [normalise(c.text) for c in row[:3] if c.text.strip()]
-        hits.update(k for k in leading if k in _DISTINCT_APPLICANTS)
+        named = [k for c in row[:3] if (k := normalise(c.text)) in _DISTINCT_APPLICANTS]
+        # a header row (自然人 | 法人或其他组织 | 总计) names them too, but prints no number
+        if named and any(looks_like_value(c.text) for c in row):
+            hits.update(named)
     return transpose(table) if len(hits) >= 3 else table
 
 

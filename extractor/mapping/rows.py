@@ -41,16 +41,15 @@ def split_row(table: Table, table_index: int, r: int) -> RowView:
     Values start after the last text cell that precedes the first number: blank cells between a
     label and the first number are blank values, never part of the label.
     """
-    cells: list[Cell] = []
-    cols: list[int] = []
-    seen: set[int] = set()
+    # each cell once, at its first column: a merged cell once; a rowspan copy met again (ragged
+    # grids). A Cell hashes by identity (eq=False), so a dict keeps them in order.
+    first: dict[Cell | None, int] = {}
     for c, cell in enumerate(table.grid[r]):
-        if cell is None or id(cell) in seen:  # a merged cell once; a rowspan copy met again (ragged grids)
-            continue
-        seen.add(id(cell))
-        cells.append(cell)
-        cols.append(c)
-    kinds = [_kind_short(c.text) if len(c.text) <= 40 else _kind(c.text) for c in cells]
+        first.setdefault(cell, c)
+    first.pop(None, None)
+    cells: list[Cell] = list(first)  # type: ignore[arg-type]  # (None popped)
+    cols = list(first.values())
+    kinds = [_kind_short(t) if len(t := c.text) <= 40 else _kind(t) for c in cells]
     limit = kinds.index("value") if "value" in kinds else len(cells)  # the first number
     last_text = limit - 1  # the last text cell before it (-1: none)
     while last_text >= 0 and kinds[last_text] != "text":
