@@ -84,9 +84,29 @@ def load(source: Source, *, max_bytes: int | None = None) -> tuple[bytes, str]:
             kind = not_regular(os.fstat(fh.fileno()).st_mode)
             if kind:
                 raise InputError(f"{shown}: not a regular file ({kind})")
-            data = fh.read(max_bytes + 1)
+            data = _read_upto(fh, info.st_size, max_bytes)
     except OSError as exc:
         raise InputError(f"{shown}: cannot read ({exc.strerror or exc})") from None
     if len(data) > max_bytes:  # it grew after the size check
         raise LimitExceededError(f"{shown}: file is over the {max_bytes}-byte limit")
     return data, shown
+
+
+def _read_upto(fh, size: int, max_bytes: int) -> bytes:
+    """The file's bytes, at most ``max_bytes + 1`` (one more says it is over the limit).
+
+    Asked for its size as stat gave it, plus one: ``read(max_bytes + 1)`` would allocate the whole
+    limit (200 MB) for every file, however small. A file that grew since, or that stat calls empty
+    (/proc), is read on in chunks up to the limit."""
+    want = min(size, max_bytes) + 1
+    data = fh.read(want)
+    if len(data) < want or len(data) > max_bytes:
+        return data
+    parts, total = [data], len(data)
+    while total <= max_bytes:
+        chunk = fh.read(min(1 << 20, max_bytes + 1 - total))
+        if not chunk:
+            break
+        parts.append(chunk)
+        total += len(chunk)
+    return b"".join(parts)

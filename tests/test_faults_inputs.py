@@ -11,6 +11,7 @@ import pytest
 
 import extractor
 from extractor.errors import ExtractorError, InputError, LimitExceededError
+from extractor.files import _read_upto, load
 from extractor.limits import Limits
 from extractor.names import display_name
 from extractor.readers.docx import read_docx
@@ -52,6 +53,21 @@ def test_display_names() -> None:
     assert display_name("x\x1b[31m\n.txt") == "x\\x1b[31m\\x0a.txt"
     assert display_name("青山市 2023年\u3000年报.pdf") == "青山市 2023年\u3000年报.pdf"  # printable: unchanged
     assert display_name(Path("/a/b.pdf")) == "/a/b.pdf"
+
+
+def test_a_file_is_read_whole_when_stat_says_less() -> None:
+    """A file is asked for its stat size plus one byte; one that grew since, or that stat calls
+    empty (/proc), is read on up to the limit, and one past it is still caught."""
+    assert _read_upto(io.BytesIO(b"x" * 100), 10, 1000) == b"x" * 100  # grew from 10 to 100 bytes
+    assert _read_upto(io.BytesIO(b"x" * 100), 0, 50) == b"x" * 51  # over the limit: one byte more says so
+    assert _read_upto(io.BytesIO(b"x" * 100), 100, 1000) == b"x" * 100
+    assert _read_upto(io.BytesIO(b""), 0, 1000) == b""
+    proc = Path("/proc/self/status")  # stat gives 0 bytes for it
+    if proc.exists():
+        data, _ = load(proc)
+        assert data.startswith(b"Name:") and len(data) > 100
+        with pytest.raises(LimitExceededError, match="over the 50-byte limit"):
+            load(proc, max_bytes=50)
 
 
 def _docx_with_paragraphs(n: int) -> bytes:
