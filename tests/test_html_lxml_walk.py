@@ -252,6 +252,8 @@ def test_the_event_path_reads_the_same(page: Path, monkeypatch) -> None:
 
 CORNERS = {
     "ruby": "<p>字<ruby>汉<rt>hàn<b>x</b></rt><rp>(</rp></ruby>后</p><table><tr><td>1<rt>2</rt>3</td></tr></table>",
+    "ruby in capitals": "<p>字<RUBY>汉<RT\n class=a>hàn</RT></RUBY>后</p><table><tr><td>1<Rp>2</rP>3</td></tr></table>",
+    "ruby-like names": "<p>字<rtx>不是</rtx><rt-a>也不是</rt-a></p><table><tr><td>1<template-x>2</template-x></td></tr></table>",
     "template cell": "<table><template><tr><td>9</td></tr></template><tr><td>1</td></tr></table>",
     "template title": "<template><title>不是标题</title></template><p>x</p>",
     "form feed": "<p>a<span>\x0c</span>b</p><pre>c<span>\x0c</span>d</pre><table><tr><td>1<i>\x0c</i>2</td></tr></table>",

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import posixpath
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -66,10 +67,13 @@ def _bytes(img: FoundImage, base_dir: str | None, max_bytes: int) -> bytes | str
         return None  # on the web (or nothing): not ours to fetch
     if base_dir is None:
         return "its file is beside the page, which was read without its folder"
-    base = Path(base_dir).resolve()
     rel = unquote(parts.path).replace("\\", "/")
     if rel.startswith("/"):
         return "an absolute path, not read"
+    if posixpath.normpath(rel).split("/", 1)[0] == "..":
+        # out of the folder by its name alone (a CMS page's ../../images/logo.png): no file looked at
+        return "a path out of the page's folder, not read"
+    base = Path(base_dir).resolve()
     target = (base / rel).resolve()
     try:
         target.relative_to(base)
