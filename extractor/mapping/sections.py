@@ -11,9 +11,12 @@ from .labels import nfkc
 _NUMBERED = re.compile(r"^\s*(?:[一二三四五六七八九十]{1,3}\s*[、.．]|第[一二三四五六七八九十]部分)")
 
 
+_SPACE_RUN = re.compile(r"\s+")
+
+
 def heading_key(text: str) -> str | None:
     """The section a paragraph heads, or None. Headings are short and numbered."""
-    t = re.sub(r"\s+", "", nfkc(text))
+    t = _SPACE_RUN.sub("", nfkc(text))
     if len(t) > 40 or not _NUMBERED.match(t):
         return None
     for s in SECTIONS:

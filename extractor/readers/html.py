@@ -236,7 +236,9 @@ class _Events:
 
 
 def _clean(s: str) -> str:
-    if s.isalnum():  # a number or a word: no space to fold (the common cell)
+    # a number, a word or a label without a space: nothing to fold or strip (the common cell;
+    # every white space character but ' ' is unprintable)
+    if s.isalnum() or (s.isprintable() and " " not in s):
         return s
     return _SPACES.sub(" ", s).strip()
 
