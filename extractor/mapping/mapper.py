@@ -370,6 +370,7 @@ def _map_requests(spec: TableSpec, rows: list[RowView], cells: dict, warnings: l
         placed.append(aggregate)
 
     last_keys: list[str] | None = None
+    read_headers: dict[tuple, list[str] | None] = {}  # rows of one table under the same headers read them alike
     _warn_unplaced(spec, placed, warnings)
     _warn_cut_short(spec, placed, warnings)
     for pl in placed:
@@ -380,8 +381,13 @@ def _map_requests(spec: TableSpec, rows: list[RowView], cells: dict, warnings: l
         values = _values(spec, row, rv, expected)
         if not values:
             continue
-        before = [h for h in headers if (h.table_index, h.row_index) < (rv.table_index, rv.row_index)]
-        keys = _header_columns(rv, before) if values is rv.values else None
+        keys = None
+        if values is rv.values:
+            before = [h for h in headers if (h.table_index, h.row_index) < (rv.table_index, rv.row_index)]
+            seen = (id(rv.table), tuple(rv.value_cols), len(before))
+            if seen not in read_headers:
+                read_headers[seen] = _header_columns(rv, before)
+            keys = read_headers[seen]
         if keys is None:
             values = _trim_empty_labels(values, widths[-1])
             n = len(values)
