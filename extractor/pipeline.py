@@ -16,7 +16,7 @@ from .errors import NotAReportError
 from .mapping.agency import AgencyTable, agency_id
 from .mapping.labels import one_document
 from .mapping.mapper import MapResult, detect_template, map_document
-from .mapping.metadata import (agency_from_title, body_above_title, find_title, page_metadata, parse_date,
+from .mapping.metadata import (agency_from_title, agency_warnings, body_above_title, find_title, page_metadata, parse_date,
                                report_year, scope, signature)
 from .mapping.sections import extract_sections
 from .model import Document
@@ -57,6 +57,7 @@ def _extract_document(doc: Document, source: str | None, sha256: str | None, hin
     agency = agency_from_title(title) or body_above_title(doc, title) or sig.body
     if agency is None:
         warnings.append("agency: the report names no body (not in the title, the line above it or a signature)")
+    warnings.extend(agency_warnings(doc, agency, sig.body))
     published = sig.date or (parse_date(page["date"]) if "date" in page else None)
     if published is None and hints is not None and hints.published:
         published = parse_date(hints.published)

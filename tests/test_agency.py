@@ -10,6 +10,9 @@ import pytest
 import extractor
 from extractor.errors import InputError
 from extractor.mapping.agency import AgencyTable, agency_id, canonical_name
+from extractor.model import Document, Paragraph, Provenance
+from extractor.pipeline import extract_document
+from extractor.reading import read_document
 
 SEED_TITLE = "巴彦淖尔市商务局2024年政府信息公开\n工作年度报告\n"
 SEED_SIGNATURE = "巴彦淖尔市商务局\n2025年1月10日"
@@ -91,3 +94,48 @@ def test_a_bad_agency_table_is_one_clear_error(tmp_path):
 
 def test_canonical_name_folds_spaces_widths_and_brackets():
     assert canonical_name(" 徐州市 铜山区（交通运输局） ") == "徐州市铜山区(交通运输局)"
+
+
+# --- the agency cross-checked: title against signature, OCR confidence -------------------------
+
+def _signed(seed_path: Path, signature: str) -> extractor.Report:
+    text = seed_path.read_text(encoding="utf-8")
+    assert text.endswith(SEED_SIGNATURE)
+    return extractor.extract((text[: -len(SEED_SIGNATURE)] + signature + "\n2025年1月10日").encode("utf-8"))
+
+
+def _agency_warnings(report) -> list[str]:
+    return [w for w in report.warnings if w.startswith("agency:")]
+
+
+def test_a_signature_naming_another_body_is_flagged_and_the_title_kept(seed_path):
+    report = _signed(seed_path, "巴彦淖尔市商贸局")  # one character off: a misprint or an OCR misread
+    assert report.metadata["agency"] == "巴彦淖尔市商务局"
+    assert _agency_warnings(report) == [
+        "agency: the title names '巴彦淖尔市商务局' and the signature '巴彦淖尔市商贸局'; kept '巴彦淖尔市商务局' "
+        "(a misprint, or a misread?): check it against the source"]
+
+
+@pytest.mark.parametrize("signature", ["巴彦淖尔市商务局", "商务局", "巴彦淖尔市商务局办公室", "巴彦淖尔市 商务局",
+                                       "特此报告"])  # the last is no body's name: not compared
+def test_one_body_signed_another_way_is_not_flagged(seed_path, signature):
+    assert _agency_warnings(_signed(seed_path, signature)) == []
+
+
+def _ocr_document(seed_path: Path, confidence: float) -> Document:
+    """The seed report as if OCR had read it: every paragraph from the recogniser, the title
+    line at ``confidence``."""
+    doc = read_document(seed_path.read_bytes())
+    for block in doc.blocks:
+        if isinstance(block, Paragraph):
+            sure = confidence if block.text.startswith("巴彦淖尔市商务局2024年") else 0.99
+            block.provenance = Provenance(page=1, source="ocr", confidence=sure)
+    return doc
+
+
+def test_an_agency_read_from_an_unsure_ocr_line_is_flagged(seed_path):
+    report = extract_document(_ocr_document(seed_path, 0.62))
+    assert report.metadata["agency"] == "巴彦淖尔市商务局"
+    assert _agency_warnings(report) == [
+        "agency: '巴彦淖尔市商务局' read by OCR from a line of confidence 0.62; check it against the scan"]
+    assert _agency_warnings(extract_document(_ocr_document(seed_path, 0.95))) == []

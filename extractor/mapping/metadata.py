@@ -118,6 +118,43 @@ def agency_from_title(title: str | None) -> str | None:
     return agency.strip("《》“” ") or None
 
 
+_OFFICE = re.compile(r"(办公室|办公厅)$")
+_LOW_OCR_CONFIDENCE = 0.9  # as a cell's (checks.suspects.LOW_CONFIDENCE)
+
+
+def agency_warnings(doc: Document, agency: str | None, signed: str | None) -> list[str]:
+    """What makes the report's ``agency`` doubtful, in one line each: a signature that names
+    another body (a misprint, or a character misread by OCR: 磴口县 read 橙口县), and a name read
+    by OCR from a line the recogniser was unsure of. Nothing is changed."""
+    out: list[str] = []
+    if agency is None:
+        return out
+    if signed and signed != agency and _BODY_END.search(signed) and not _NOT_A_BODY.search(signed) \
+            and not _same_body(agency, signed):
+        out.append(f"agency: the title names {agency!r} and the signature {signed!r}; kept {agency!r} "
+                   "(a misprint, or a misread?): check it against the source")
+    line = next((p for p in doc.paragraphs() if p.provenance.source == "ocr" and agency in _flat(p.text)), None)
+    conf = line.provenance.confidence if line is not None else None
+    if conf is not None and conf < _LOW_OCR_CONFIDENCE:
+        out.append(f"agency: {agency!r} read by OCR from a line of confidence {conf:.2f}; check it against the scan")
+    return out
+
+
+def _flat(text: str) -> str:
+    return re.sub(r"\s+", "", nfkc(text))
+
+
+def _same_body(a: str, b: str) -> bool:
+    """One body named two ways: in full and without its region (北京市朝阳区人民政府 / 朝阳区人民政府),
+    or the body and its office that signs for it (…局 / …局办公室)."""
+    a, b = _flat(a), _flat(b)
+    for x in {a, _OFFICE.sub("", a)}:
+        for y in {b, _OFFICE.sub("", b)}:
+            if x and y and (x.endswith(y) or y.endswith(x)):
+                return True
+    return False
+
+
 def report_year(title: str | None, doc: Document) -> int | None:
     """The year reported on: the title's year, else the statistics period, else None."""
     if title:
