@@ -365,3 +365,68 @@ def test_a_decimal_point_the_ink_does_not_show_is_dropped_and_flagged() -> None:
         reader = CellReader(lambda box, boxes=(): None, lambda box, d=dots: d)
         t = to_table(grid, [Box(20, 5, 180, 25, "5739.063430", 0.99)], 1, lambda b: b, reader)
         assert (t.grid[0][0].text, t.grid[0][0].provenance.confidence) == (text, conf)
+
+
+# --- a 长图: pages stacked into one tall image ------------------------------------------------------
+
+def _tall(height: int, at: str = "top") -> bytes:
+    """The two-page long-image fixture inside a taller white image (a 长图 of ``height`` pixels)."""
+    import io
+
+    from PIL import Image
+    page = Image.open(OCR_DIR / "report_2019_long_image.png").convert("L")
+    tall = Image.new("L", (page.width, height), 255)
+    tall.paste(page, (0, 0 if at == "top" else height - page.height))
+    buf = io.BytesIO()
+    tall.save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def test_images_are_read_at_their_width_not_shrunk_by_their_length() -> None:
+    from PIL import Image
+
+    from extractor.ocr.render import fit
+    assert fit(Image.new("L", (1241, 18000))).size == (1241, 18000)  # ten pages long: kept
+    assert fit(Image.new("L", (8000, 11314))).size == (6000, 8486)  # a 700 dpi page: shorter side 6000
+    assert fit(Image.new("L", (3000, 40000))).size == (2121, 28284)  # 120 M pixels: down to 60 M
+    assert fit(Image.new("L", (900, 1273))).size == (900, 1273)
+
+
+def test_a_long_image_is_cut_into_pages_at_blank_rows_and_rules() -> None:
+    import numpy as np
+
+    from extractor.ocr.render import page_spans
+    white = np.full((4000, 1000), 255, np.uint8)
+    assert page_spans(white[:2000]) == [(0, 2000)]  # page-shaped enough: one page
+    assert page_spans(white) == [(0, 1414), (1414, 2828), (2828, 4000)]  # blank: at a page's height
+    text = white.copy()
+    text[:, 100:110] = 0  # ink on every row: no blank row anywhere
+    text[1300, :] = 0  # a rule across the page inside the window: cut through it, kept on both sides
+    spans = page_spans(text)
+    assert spans[0] == (0, 1302) and spans[1][0] == 1299
+    assert all(b > a for a, b in spans) and spans[-1][1] == 4000
+    dense = white.copy()
+    dense[:, 100:400] = 0  # text on every row, no rule
+    dense[1500, 100:300] = 255  # the row with the least ink: cut there
+    assert page_spans(dense)[0] == (0, 1500)
+
+
+def test_the_review_page_cuts_a_long_image_where_ocr_did() -> None:
+    from extractor.ocr.render import image_pages
+    from extractor.review.source import _image_pages
+    data = _tall(9000, "bottom")
+    read = image_pages(data, "tall.png")
+    shown = _image_pages(data)
+    assert len(read) == len(shown) >= 5  # 9,000 rows of a 1,241-wide image: five pages or so
+    assert [p.image.shape[::-1] for p in read] == [im.size for im in shown]
+
+
+@needs_ocr
+def test_a_long_image_keeps_its_text_size_and_levels_each_page() -> None:
+    """The two-page report at the top of an 18,000-pixel 长图: read at its own width (shrunk by its
+    length it was a third as wide, its text unreadable) and levelled page by page (the scan's 1°
+    turned about the whole image pushed the report's sides off it)."""
+    report = extractor.extract(_tall(18000), name="long.png")
+    expected = json.loads((OCR_DIR / "report_2019_long_image.ocr-expected.json").read_text(encoding="utf-8"))
+    assert_at_ocr_bar(report, expected)
+    assert {c["page"] for c in report.cells if c["page"] is not None} <= {1, 2}

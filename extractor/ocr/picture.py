@@ -4,7 +4,7 @@ A picture is one page image to the OCR reader (deskew, ruled grids, recognition,
 blocks come back with provenance pointing at the picture: ``path`` is the picture's own path in
 the document plus ``/tbl[k]/tr[r]/tc[c]`` (grid row and column of the cell's top-left) or
 ``/p[k]``, ``bbox`` is in the picture's pixels (as decoded: EXIF orientation applied, scaled down
-past ``render.MAX_IMAGE_SIDE``), ``source`` is ``"ocr"`` with the recogniser's confidence, and
+at the size ``render.fit`` reads it), ``source`` is ``"ocr"`` with the recogniser's confidence, and
 there is no page. Decoding is bounded: the pixel count is read from the header
 and a picture over ``MAX_PICTURE_PIXELS`` is refused before its pixels are inflated.
 
@@ -27,12 +27,12 @@ MAX_PICTURE_PIXELS = 50_000_000  # ~7000 x 7000: far past any screenshot; a bomb
 
 def decode_picture(data: bytes, name: str):
     """The picture as a grayscale numpy array (first frame, EXIF orientation applied, transparency
-    on white, scaled down past ``render.MAX_IMAGE_SIDE``). ``InputError`` when it is not a
+    on white, at the size ``render.fit`` reads it). ``InputError`` when it is not a
     readable image, ``LimitExceededError`` when it has too many pixels to decode."""
     import numpy as np
     from PIL import Image, ImageOps
 
-    from .render import MAX_IMAGE_SIDE
+    from .render import fit
     w, h, fmt = image_size(data, name) or (0, 0, "")
     if fmt in ("WMF", "EMF"):
         raise InputError(f"{name}: a vector picture (EMF/WMF) that cannot be turned into pixels here")
@@ -46,10 +46,7 @@ def decode_picture(data: bytes, name: str):
             rgba = img.convert("RGBA")
             white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
             img = Image.alpha_composite(white, rgba)
-        gray = img.convert("L")
-        if max(gray.size) > MAX_IMAGE_SIDE:
-            gray.thumbnail((MAX_IMAGE_SIDE, MAX_IMAGE_SIDE))
-        return np.array(gray)
+        return np.array(fit(img.convert("L")))
     except MemoryError:
         raise
     except Exception as exc:  # noqa: BLE001 - a truncated or damaged image fails only when decoded

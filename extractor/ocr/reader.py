@@ -48,17 +48,27 @@ def _cell_reader(gray, ink, raw_ink, rules, unit: float) -> CellReader:
     plain = gray.copy()  # the page without its rules: a crop near a cell edge shows no frame
     plain[rules > 0] = 255
 
+    def ink_marks(crop) -> list:
+        """Connected ink in a cell's crop big enough for a digit or dash, a rule's ragged edge left out."""
+        n, _, stats, _ = cv2.connectedComponentsWithStats(crop, connectivity=8)
+        h, w = crop.shape
+        return [st for st in (stats[i] for i in range(1, n)) if max(st[2], st[3]) >= min_mark
+                and not (st[2] >= 0.6 * w and st[3] <= 2 * unit)  # a rule's ragged edge
+                and not (st[3] >= 0.6 * h and st[2] <= 2 * unit)]
+
     def read(box, boxes=()):
         x0, y0, x1, y1 = (int(v) for v in box)
         m = int(2.5 * unit)
         x0, y0, x1, y1 = x0 + m, y0 + m, x1 - m, y1 - m
         if x1 <= x0 or y1 <= y0:
             return None
-        n, _, stats, _ = cv2.connectedComponentsWithStats(ink[y0:y1, x0:x1], connectivity=8)
-        w, h = x1 - x0, y1 - y0
-        marks = [st for st in (stats[i] for i in range(1, n)) if max(st[2], st[3]) >= min_mark
-                 and not (st[2] >= 0.6 * w and st[3] <= 2 * unit)  # a rule's ragged edge
-                 and not (st[3] >= 0.6 * h and st[2] <= 2 * unit)]
+        marks = ink_marks(ink[y0:y1, x0:x1])
+        if not marks and not boxes:
+            # a dash one pixel thick (a low-dpi scan) does not survive the speckle filter: a lone
+            # flat stroke in the unfiltered ink is still a dash
+            raw = ink_marks(raw_ink[y0:y1, x0:x1])
+            if len(raw) == 1 and raw[0][3] <= 2.5 * unit and raw[0][2] >= 2.5 * raw[0][3]:
+                return "—", DASH_CONFIDENCE
         if not marks:
             return None
         if boxes:

@@ -199,19 +199,22 @@ def _pictures(item: ReviewItem, data: bytes, marks: dict[Address, str], *, pixel
 
 
 def _image_pages(data: bytes) -> list:
-    """The frames of an image file as the OCR reader saw them (EXIF orientation applied, scaled down
-    past its largest side), so the cells' pixel boxes fall where they were read."""
+    """The pages of an image file as the OCR reader saw them (EXIF orientation applied, at the size
+    ``ocr.render.fit`` reads them, a 长图 cut into its pages), so the cells' pixel boxes fall where
+    they were read."""
     from PIL import Image, ImageOps, ImageSequence
 
-    from ..ocr.render import MAX_IMAGE_SIDE
+    import numpy as np
+
+    from ..ocr.render import fit, page_spans
 
     img = Image.open(io.BytesIO(data))
     out = []
     for frame in ImageSequence.Iterator(img):
-        f = ImageOps.exif_transpose(frame.copy()).convert("RGB")
-        if max(f.size) > MAX_IMAGE_SIDE:
-            f.thumbnail((MAX_IMAGE_SIDE, MAX_IMAGE_SIDE))
-        out.append(f)
+        upright = ImageOps.exif_transpose(frame.copy())
+        shown = fit(upright.convert("RGB"))
+        for top, bottom in page_spans(np.array(fit(upright.convert("L")))):  # a 长图's pages, cut where OCR cut them
+            out.append(shown.crop((0, top, shown.width, bottom)))
     return out
 
 
