@@ -25,6 +25,37 @@ def with_base_dir(source: object, hints: Hints | None) -> Hints | None:
     return hints
 
 
+# A saved web page keeps its pictures in a folder beside it: Word's report.files/, a browser's report_files/.
+PAGE_FOLDER_SUFFIXES = (".files", "_files")
+SAVED_PAGE_EXTENSIONS = (".htm", ".html", ".mht")
+
+
+def with_page_files(path: str | os.PathLike, hints: Hints | None, max_bytes: int) -> Hints | None:
+    """``hints`` with a saved page's picture folder (``report.files/`` beside ``report.htm``) read
+    into ``Hints.files``, for a worker that reads the page away from its folder (``--engine
+    dask``); unchanged for any other input. At most ``max_bytes`` in all: a picture past that is
+    left behind, and named as not read like any picture that cannot be had."""
+    page = Path(os.fsdecode(path))
+    if page.suffix.lower() not in SAVED_PAGE_EXTENSIONS:
+        return hints
+    files: list[tuple[str, bytes]] = []
+    total = 0
+    for suffix in PAGE_FOLDER_SUFFIXES:
+        folder = page.parent / (page.stem + suffix)
+        if not folder.is_dir():
+            continue
+        for f in sorted(folder.iterdir()):
+            try:
+                size = f.stat().st_size
+                if not f.is_file() or total + size > max_bytes:
+                    continue
+                files.append((f"{folder.name}/{f.name}", f.read_bytes()))
+                total += size
+            except OSError:
+                continue  # unreadable: named as not read when the page refers to it
+    return replace(hints or Hints(), files=tuple(files)) if files else hints
+
+
 def check_source(source: object) -> None:
     """Refuse, in one line, what is neither a file path nor bytes: ``extract(None)``, ``extract(5)``,
     or a report's content passed as ``str`` (it would be taken for a file name)."""

@@ -15,6 +15,9 @@ class Hints:
     encoding: str | None = None  # the charset a server declared (Content-Type); text and HTML readers
     published: str | None = None  # the 发文日期 of the page an attachment hung from (YYYY-MM-DD)
     base_dir: str | None = None  # the input file's folder: where an HTML page's pictures lie (report.files/…)
+    # A saved page's picture folder shipped with its bytes, for a page read away from its folder
+    # (a Dask worker): (path relative to the page's folder, e.g. "report.files/image001.png", bytes).
+    files: tuple[tuple[str, bytes], ...] | None = None
 
 
 NO_HINTS = Hints()

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from extractor.batch import run_batch
+from extractor.ocr import ocr_available
 from test_batch_run import ROOT, assert_same_dataset, hang_or_extract, make_inputs, read_dataset
 
 distributed = pytest.importorskip("distributed")
@@ -56,3 +57,25 @@ def test_without_dask_one_error_line(tmp_path: Path) -> None:
     res = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert (res.returncode, res.stderr) == (
         5, "error: --engine dask needs the dask extra: pip install 'gov-disclosure-extractor[dask]'\n")
+
+
+@pytest.mark.skipif(not ocr_available(), reason="the ocr extra is not installed")
+def test_a_saved_page_travels_with_its_pictures(cluster, tmp_path: Path) -> None:
+    """A Word "Save as Web Page" export whose part 三 is a picture in report.files/: the worker has
+    no shared folder, the picture goes with the page, and the dataset is the local run's."""
+    import shutil
+
+    page = ROOT / "fixtures" / "html" / "word_export_table_picture.htm"
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    shutil.copy(page, inputs / page.name)
+    shutil.copytree(page.with_name("word_export_table_picture.files"), inputs / "word_export_table_picture.files")
+    local = run_batch([inputs], tmp_path / "local", jobs=1, progress=False)
+    remote = run_batch([inputs], tmp_path / "dask", engine="dask", scheduler=cluster.scheduler_address,
+                       progress=False)
+    assert (local.total, local.ok) == (remote.total, remote.ok) == (1, 1)
+    dask_data, local_data = read_dataset(tmp_path / "dask"), read_dataset(tmp_path / "local")
+    assert_same_dataset(dask_data, local_data)
+    cells = local_data["cells"]
+    requests = cells[cells["table"] == "requests"]
+    assert len(requests) and (requests["how"] == "ocr").all()  # read from the picture, not left missing

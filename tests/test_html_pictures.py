@@ -62,6 +62,31 @@ def test_a_page_read_without_its_folder_names_the_picture_it_could_not_have() ->
     _missing_requests(report)
 
 
+def test_a_page_read_away_from_its_folder_with_its_pictures_shipped_reads_as_at_home(tmp_path: Path) -> None:
+    """A Dask worker gets the page's bytes and its picture folder (``files.with_page_files``): the
+    pictures it finds are the ones read beside the page, byte for byte; the files are bounded."""
+    from extractor.files import with_page_files
+    from extractor.hints import Hints
+    from extractor.readers.html import read_html
+
+    shipped = with_page_files(PAGE, Hints(published="2024-01-20"), Limits().max_file_bytes)
+    assert shipped is not None and shipped.published == "2024-01-20" and shipped.base_dir is None
+    assert [name for name, _ in shipped.files or ()] == [f"{FILES.name}/{f.name}" for f in sorted(FILES.iterdir())]
+    away = read_html(PAGE.read_bytes(), source="page.htm", hints=shipped)
+    home = read_html(PAGE.read_bytes(), source=str(PAGE), hints=with_base_dir(PAGE, None))
+    assert [(p.path, p.at, p.size, p.data) for p in away.meta["pictures"]] == \
+        [(p.path, p.at, p.size, p.data) for p in home.meta["pictures"]] != []
+    assert away.warnings == home.warnings
+    small = with_page_files(PAGE, None, 2_000)  # over the limit: left behind, named as not read
+    assert small is None or all(len(data) <= 2_000 for _, data in small.files or ())
+    lines = [w for w in read_html(PAGE.read_bytes(), source="page.htm", hints=small).warnings if "picture" in w]
+    assert lines == [f"1 picture in the document was not read (its file is beside the page, which was read without "
+                     f"its folder): tables pasted as pictures are missing ({PICTURE})"]
+    other = tmp_path / "report.txt"
+    other.write_text("x", encoding="utf-8")
+    assert with_page_files(other, None, 10**6) is None  # not a saved page: nothing shipped
+
+
 def _page(img: str) -> bytes:
     return (f"<html><body><p>政府信息公开工作年度报告</p><p>{img}</p></body></html>").encode("utf-8")
 

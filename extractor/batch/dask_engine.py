@@ -1,5 +1,6 @@
 """Run the same jobs on a Dask cluster (``distributed``): the client reads each file and ships its
-bytes, so workers need no shared file system; results are committed by the client as they arrive."""
+bytes (a saved web page with its picture folder), so workers need no shared file system; results
+are committed by the client as they arrive."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from collections import deque
 from typing import Any, Iterable
 
 from ..version import __version__
-from ..files import load
+from ..files import load, with_page_files
 from ..dataset import error_rows
 from ..errors import ExtractorError, MissingDependencyError
 from ..limits import Limits
@@ -61,6 +62,8 @@ class DaskEngine:
                 rows = error_rows(type(exc).__name__, named(name, str(exc)), None, __version__)
                 on_result(key, name, {**rows, "unread": True})
                 return
+            # a saved page's pictures travel with it: the worker reads the page away from its folder
+            hints = with_page_files(path, hints, self.limits.max_file_bytes) or hints
             fut = self.client.submit(_remote, self.task, data, name, self.limits, hints, self.timeout, pure=False)
             meta[fut.key] = (key, name)
             ac.add(fut)

@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 from typing import Iterable
 
-from ..files import Source
+from ..files import PAGE_FOLDER_SUFFIXES, SAVED_PAGE_EXTENSIONS, Source
 
 
 # Walking a folder skips what is plainly not a report (scripts, data we write, notes) and the
@@ -30,10 +30,10 @@ def _page_resources(f: Path, top: Path) -> bool:
     page, read with it, not a report of its own."""
     for folder in f.relative_to(top).parents:
         folder = top / folder
-        for suffix in (".files", "_files"):
+        for suffix in PAGE_FOLDER_SUFFIXES:
             if folder.name.endswith(suffix) and len(folder.name) > len(suffix):
                 stem = folder.name[: -len(suffix)]
-                if any((folder.parent / (stem + ext)).is_file() for ext in (".htm", ".html", ".mht")):
+                if any((folder.parent / (stem + ext)).is_file() for ext in SAVED_PAGE_EXTENSIONS):
                     return True
     return False
 

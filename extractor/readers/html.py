@@ -88,7 +88,7 @@ def read_html(data: bytes, *, source: str | None = None, hints: Hints | None = N
     result = Document(blocks=walker.blocks, format="html", title=title or None, meta={"encoding": enc})
     if walker.images:  # tables pasted as pictures: left for OCR in their place (extractor.reading)
         pending = html_pictures(walker.images, hints.base_dir if hints else None, limits.max_file_bytes,
-                                result.warnings)
+                                result.warnings, hints.files if hints else None)
         if pending:
             result.meta["pictures"] = pending
             result.warnings.append(pictures_not_read(NOT_SENT, [p.path for p in pending]))

@@ -49,8 +49,10 @@ def _sized_for_a_table(img: FoundImage) -> bool:
     return bool(img.width and img.height and img.width >= MIN_PICTURE_PX[0] and img.height >= MIN_PICTURE_PX[1])
 
 
-def _bytes(img: FoundImage, base_dir: str | None, max_bytes: int) -> bytes | str | None:
-    """The picture's bytes, or why they cannot be had (str), or None for a picture on the web."""
+def _bytes(img: FoundImage, base_dir: str | None, max_bytes: int,
+           files: dict[str, bytes] | None = None) -> bytes | str | None:
+    """The picture's bytes, or why they cannot be had (str), or None for a picture on the web.
+    ``files``: the page's picture folder shipped with it (``Hints.files``), by relative path."""
     src = img.src
     if _DATA_URI.match(src):
         head, _, payload = src.partition(",")
@@ -65,7 +67,7 @@ def _bytes(img: FoundImage, base_dir: str | None, max_bytes: int) -> bytes | str
     parts = urlsplit(src)
     if parts.scheme or parts.netloc or not parts.path:
         return None  # on the web (or nothing): not ours to fetch
-    if base_dir is None:
+    if base_dir is None and not files:
         return "its file is beside the page, which was read without its folder"
     rel = unquote(parts.path).replace("\\", "/")
     if rel.startswith("/"):
@@ -73,6 +75,11 @@ def _bytes(img: FoundImage, base_dir: str | None, max_bytes: int) -> bytes | str
     if posixpath.normpath(rel).split("/", 1)[0] == "..":
         # out of the folder by its name alone (a CMS page's ../../images/logo.png): no file looked at
         return "a path out of the page's folder, not read"
+    if base_dir is None:  # read away from its folder, its picture folder shipped with it
+        shipped = files.get(posixpath.normpath(rel)) if files else None
+        if shipped is None:
+            return "its file is beside the page, which was read without its folder"
+        return shipped if len(shipped) <= max_bytes else f"its file is over the {max_bytes}-byte limit"
     base = Path(base_dir).resolve()
     target = (base / rel).resolve()
     try:
@@ -90,13 +97,14 @@ def _bytes(img: FoundImage, base_dir: str | None, max_bytes: int) -> bytes | str
 
 
 def html_pictures(images: list[FoundImage], base_dir: str | None, max_bytes: int,
-                  warnings: list[str]) -> list[Picture]:
+                  warnings: list[str], files: tuple[tuple[str, bytes], ...] | None = None) -> list[Picture]:
     """The page's pictures big enough to hold a table, for OCR; those that cannot be had and are
-    table-sized by their markup are named in ``warnings``."""
+    table-sized by their markup are named in ``warnings``. ``files``: ``Hints.files``."""
     out: list[Picture] = []
     unread: dict[str, list[str]] = {}
+    shipped = dict(files) if files else None
     for img in images:
-        data = _bytes(img, base_dir, max_bytes)
+        data = _bytes(img, base_dir, max_bytes, shipped)
         if data is None or isinstance(data, str):
             if data is not None and (_sized_for_a_table(img) or _DATA_URI.match(img.src)):
                 unread.setdefault(data, []).append(img.path)
