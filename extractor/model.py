@@ -72,6 +72,25 @@ class Table:
             rows += 1
         return rows, cols
 
+    def layout(self) -> list[list[tuple[Cell, int, int] | None]]:
+        """The grid as an HTML table lays it out: each row's cells as ``(cell, rowspan, colspan)``,
+        a merged cell once at its top-left position (``span_at``), ``None`` for a padded
+        position; what the fetcher's joined page and the review page's source tables print."""
+        placed: set[int] = set()
+        width = self.n_cols
+        out: list[list[tuple[Cell, int, int] | None]] = []
+        for r, row in enumerate(self.grid):
+            line: list[tuple[Cell, int, int] | None] = []
+            for c in range(width):  # a short row (a ragged grid) padded
+                cell = row[c] if c < len(row) else None
+                if cell is None:
+                    line.append(None)
+                elif id(cell) not in placed:
+                    placed.add(id(cell))
+                    line.append((cell, *self.span_at(r, c)))
+            out.append(line)
+        return out
+
     def distinct_row(self, r: int) -> list[Cell]:
         """The cells of row ``r`` in order, each merged cell once."""
         out: list[Cell] = []

@@ -8,6 +8,7 @@ randomly damaged fixtures raises nothing but ExtractorError.
 
 from __future__ import annotations
 
+import math
 import unicodedata
 from decimal import Decimal
 from pathlib import Path
@@ -185,6 +186,22 @@ def test_expand_spans_lays_cells_out_as_the_table_algorithm(spans: list[list[tup
     # every cell's text once, the first time it is met reading row by row
     firsts = list(dict.fromkeys(c for line in want for c in line if c is not None))
     assert Table(got).text() == "\n".join(c.text for c in firsts)
+    # printed back as an HTML table lays it out (Table.layout: each merged cell once with the
+    # extent it really covers, pads as empty cells), the grid is laid out again the same, where
+    # every cell covers a rectangle (overlapping spans in broken markup can leave one in pieces)
+    table = Table(got)
+    where: dict[int, list[tuple[int, int]]] = {}
+    for r, line in enumerate(got):
+        for c, cell in enumerate(line):
+            if cell is not None:
+                where.setdefault(id(cell), []).append((r, c))
+    if not all(len(spots) == math.prod(table.span_at(*spots[0])) for spots in where.values()):
+        return
+    printed = [[Cell(p[0].text, rowspan=p[1], colspan=p[2]) if p else Cell("") for p in line]
+               for line in Table(got).layout()]
+    again = expand_spans(printed)
+    assert [[c.text if c else None for c in line] for line in again] == \
+        [[c.text if c else "" for c in line] for line in got]
 
 
 # --- extract() on damaged fixtures ------------------------------------------------------------

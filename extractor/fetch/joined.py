@@ -34,21 +34,14 @@ def _text(s: str) -> str:
 
 def _table_html(table: Table) -> list[str]:
     """A grid as rows of cells, each merged cell once at its top-left position with its spans."""
-    grid = table.grid
-    width = table.n_cols
-    placed: set[int] = set()
     out = ['<table border="1">']
-    for r, row in enumerate(grid):
+    for line in table.layout():
         cells = []
-        for c in range(width):
-            cell = row[c] if c < len(row) else None
-            if cell is None:
+        for placed in line:
+            if placed is None:
                 cells.append("<td></td>")
                 continue
-            if id(cell) in placed:
-                continue
-            placed.add(id(cell))
-            rowspan, colspan = table.span_at(r, c)
+            cell, rowspan, colspan = placed
             spans = (f' rowspan="{rowspan}"' if rowspan > 1 else "") + (f' colspan="{colspan}"' if colspan > 1 else "")
             cells.append(f"<td{spans}>{_text(cell.text)}</td>")
         out.append("<tr>" + "".join(cells) + "</tr>")

@@ -247,20 +247,15 @@ def _tables(item: ReviewItem, data: bytes, name: str, marks: dict[Address, str])
 def table_html(table, classes: dict[str, set[str]]) -> str:
     """A source ``Table`` as an HTML table, each merged cell once; cells whose provenance path is in
     ``classes`` get those classes (and their rows ``hot``)."""
-    grid = table.grid
-    done: set[int] = set()
     lines = []
-    for r, row in enumerate(grid):
+    for line in table.layout():
         tds = []
         hot = False
-        for c, cell in enumerate(row):
-            if cell is None:
+        for placed in line:
+            if placed is None:
                 tds.append('<td class="pad"></td>')
                 continue
-            if id(cell) in done:
-                continue
-            done.add(id(cell))
-            rows, cols = table.span_at(r, c)
+            cell, rows, cols = placed
             span = (f' rowspan="{rows}"' if rows > 1 else "") + (f' colspan="{cols}"' if cols > 1 else "")
             cls = sorted(classes.get(cell.provenance.path or "", ()))
             hot = hot or bool(cls)
