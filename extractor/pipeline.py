@@ -17,9 +17,9 @@ from .mapping.agency import AgencyTable, agency_id
 from .mapping.labels import one_document
 from .mapping.mapper import MapResult, detect_template, map_document
 from .mapping.metadata import (agency_from_title, agency_warnings, body_above_title, find_title, page_metadata, parse_date,
-                               report_year, scope, signature)
+                               Signature, report_year, scope, signature)
 from .mapping.sections import extract_sections
-from .model import Document
+from .model import Document, Paragraph
 from .hints import Hints
 from .report import Report
 from .schema import TEMPLATES
@@ -80,6 +80,11 @@ def _extract_document(doc: Document, source: str | None, sha256: str | None, hin
         if not result.tables_found:
             raise NotAReportError(f"{source or 'input'}: no table of the {template_key} template could be read")
         warnings.extend(result.warnings)
+        missing = [t.key for t in TEMPLATES[template_key].tables if t.key not in result.tables_found]
+        if missing and doc.meta.get("pictures_elsewhere"):
+            srcs = _in_report(doc, title, sig, doc.meta["pictures_elsewhere"])
+            if srcs:
+                warnings.append(_pictures_elsewhere(missing, srcs))
         template = template_key
         checks = run_checks(TEMPLATES[template_key],
                             {(c.table, c.row, c.column): (c.value, c.state) for c in result.cells})
@@ -105,6 +110,24 @@ def _extract_document(doc: Document, source: str | None, sha256: str | None, hin
     }
     sections = extract_sections(doc, stop_at=sig.paragraphs[0] if sig.paragraphs else None)
     return Report(template, metadata, cells, checks, sections, warnings)
+
+
+def _in_report(doc: Document, title: str | None, sig: Signature, pictures: list[tuple[int, str]]) -> list[str]:
+    """The pictures between the report's title and its signature (a site's logos and footer badges
+    lie outside), as their ``src``."""
+    flat = re.sub(r"\s+", "", title or "")
+    start = next((i for i, b in enumerate(doc.blocks) if isinstance(b, Paragraph) and flat
+                  and len(t := re.sub(r"\s+", "", b.text)) >= 4 and (t in flat or flat in t)), 0)
+    end = next((i for i, b in enumerate(doc.blocks) if sig.paragraphs and b is sig.paragraphs[0]), len(doc.blocks))
+    return [src for at, src in pictures if start < at <= end]
+
+
+def _pictures_elsewhere(missing: list[str], srcs: list[str]) -> str:
+    """A page whose tables are not all found but that shows pictures it could not have (on the web,
+    not beside it): a table pasted as a picture may be among them."""
+    shown = ", ".join(srcs[:3]) + (f" and {len(srcs) - 3} more" if len(srcs) > 3 else "")
+    return (f"{', '.join(missing)}: not found in the page's text; {len(srcs)} picture(s) in it were not read "
+            f"({shown}): a table pasted as a picture may be among them")
 
 
 def _legacy_or_raise(doc: Document, title: str | None, year: int | None, source: str | None) -> None:

@@ -157,3 +157,30 @@ def test_the_fixture_rebuilds_from_its_truth(tmp_path: Path, monkeypatch) -> Non
     for image in ("image001.png", "image002.png"):
         sizes = [Image.open(io.BytesIO((d / FILES.name / image).read_bytes())).size for d in (tmp_path, PAGE.parent)]
         assert sizes[0] == sizes[1], image
+
+
+def _without_requests_table(img: str) -> bytes:
+    """The TRS article fixture with its part 三 table replaced by ``img`` (the site pasted it as a picture)."""
+    import lxml.html
+
+    page = lxml.html.fromstring((ROOT / "fixtures" / "html" / "trs_article_utf8.html").read_bytes())
+    table = next(t for t in page.iter("table") if "本年新收政府信息公开申请数量" in t.text_content()
+                 and not t.findall(".//table"))
+    table.addprevious(lxml.html.fragment_fromstring(img))
+    table.getparent().remove(table)
+    return lxml.html.tostring(page, encoding="utf-8")
+
+
+def test_a_missing_table_names_the_pictures_on_the_web_that_may_hold_it() -> None:
+    src = "https://www.example.gov.cn/u/cms/2024/table3.png"
+    report = extractor.extract(_without_requests_table(f'<p><img src="{src}"></p>'), name="page.html")
+    assert [w for w in report.warnings if "picture" in w] == [
+        f"requests: not found in the page's text; 1 picture(s) in it were not read ({src}): a table pasted "
+        "as a picture may be among them"]
+    _missing_requests(report)
+    # a logo the markup calls small is no such picture; with every table found nothing is said
+    small = extractor.extract(_without_requests_table(f'<p><img width="80" height="40" src="{src}"></p>'),
+                              name="page.html")
+    assert not [w for w in small.warnings if "picture" in w]
+    whole = extractor.extract(ROOT / "fixtures" / "html" / "trs_article_utf8.html")
+    assert not [w for w in whole.warnings if "picture" in w]

@@ -87,8 +87,11 @@ def read_html(data: bytes, *, source: str | None = None, hints: Hints | None = N
     walker.flush()
     result = Document(blocks=walker.blocks, format="html", title=title or None, meta={"encoding": enc})
     if walker.images:  # tables pasted as pictures: left for OCR in their place (extractor.reading)
+        elsewhere: list[tuple[int, str]] = []
         pending = html_pictures(walker.images, hints.base_dir if hints else None, limits.max_file_bytes,
-                                result.warnings, hints.files if hints else None)
+                                result.warnings, hints.files if hints else None, elsewhere)
+        if elsewhere:  # named by the pipeline if a table of the template is then not found
+            result.meta["pictures_elsewhere"] = elsewhere
         if pending:
             result.meta["pictures"] = pending
             result.warnings.append(pictures_not_read(NOT_SENT, [p.path for p in pending]))

@@ -96,10 +96,18 @@ def _bytes(img: FoundImage, base_dir: str | None, max_bytes: int,
         return f"its file cannot be read ({exc.strerror or exc})"
 
 
+def _small_by_markup(img: FoundImage) -> bool:
+    """Whether the markup says the picture is too small to hold a table (a logo, an icon)."""
+    return bool((img.width and img.width < MIN_PICTURE_PX[0]) or (img.height and img.height < MIN_PICTURE_PX[1]))
+
+
 def html_pictures(images: list[FoundImage], base_dir: str | None, max_bytes: int,
-                  warnings: list[str], files: tuple[tuple[str, bytes], ...] | None = None) -> list[Picture]:
+                  warnings: list[str], files: tuple[tuple[str, bytes], ...] | None = None,
+                  elsewhere: list[tuple[int, str]] | None = None) -> list[Picture]:
     """The page's pictures big enough to hold a table, for OCR; those that cannot be had and are
-    table-sized by their markup are named in ``warnings``. ``files``: ``Hints.files``."""
+    table-sized by their markup are named in ``warnings``. ``files``: ``Hints.files``.
+    ``elsewhere`` gets ``(block index, src)`` of every picture not had whose markup does not say it
+    is small (on the web, or not beside the page): named when a table of the template is not found."""
     out: list[Picture] = []
     unread: dict[str, list[str]] = {}
     shipped = dict(files) if files else None
@@ -108,6 +116,8 @@ def html_pictures(images: list[FoundImage], base_dir: str | None, max_bytes: int
         if data is None or isinstance(data, str):
             if data is not None and (_sized_for_a_table(img) or _DATA_URI.match(img.src)):
                 unread.setdefault(data, []).append(img.path)
+            elif elsewhere is not None and img.src and not _small_by_markup(img):
+                elsewhere.append((img.at, img.src[:200]))
             continue
         try:
             size = image_size(data, img.path)
