@@ -69,3 +69,19 @@ def test_scope_reads_the_joined_text() -> None:
                                                           "全县各级")) else "body"
         with one_document():
             assert scope(title, doc) == expected
+
+
+def test_unspaced_is_the_whitespace_regex() -> None:
+    """``unspaced`` (str.split) removes what ``re.sub(r"\\s+", "", ...)`` removes: \\s in a str
+    pattern is str.isspace, checked on every code point, then on random texts."""
+    import re
+    import sys
+
+    from extractor.mapping.labels import unspaced
+    assert all((re.fullmatch(r"\s", chr(i)) is not None) == chr(i).isspace() for i in range(sys.maxunicode + 1))
+    spaces = [chr(i) for i in range(sys.maxunicode + 1) if chr(i).isspace()] + ["\u200b", "\ufeff"]
+    rnd = random.Random(7)
+    pieces = ["予以公开", "（一）", "12", "a", *spaces]
+    for _ in range(5000):
+        s = "".join(rnd.choice(pieces) for _ in range(rnd.randint(0, 12)))
+        assert unspaced(s) == re.sub(r"\s+", "", s), repr(s)

@@ -18,7 +18,7 @@ from typing import Union
 
 from ..errors import InputError
 from ..usertables import read_text, rows
-from .labels import nfkc
+from .labels import nfkc, unspaced
 
 _BRACKETS = str.maketrans({"（": "(", "）": ")", "【": "(", "】": ")", "〔": "(", "〕": ")", "［": "(", "］": ")"})
 _QUOTES = "《》“”\"'‘’「」"
@@ -30,8 +30,7 @@ _HIGHER = re.compile(r"(省|自治区|市|州|地区|盟)")
 def canonical_name(name: str) -> str:
     """A body's name with whitespace, widths, quotes and bracket shapes folded."""
     text = nfkc(name).translate(_BRACKETS)
-    text = re.sub(r"\s+", "", text)
-    return text.strip(_QUOTES)
+    return unspaced(text).strip(_QUOTES)
 
 
 def agency_id(agency: str | None, text: str = "") -> str | None:
@@ -44,7 +43,7 @@ def agency_id(agency: str | None, text: str = "") -> str | None:
     if m is None or _HIGHER.search(m.group(1)[:-1]):
         return name  # not county-first, or its city (province) is already there
     county = m.group(1)
-    flat = re.sub(r"\s+", "", nfkc(text))
+    flat = unspaced(nfkc(text))
     cities = Counter(c for c in (_city_before(flat, i) for i in _find_all(flat, county)) if c)
     if not cities:
         return name

@@ -35,7 +35,6 @@ _CHAR_MAP = str.maketrans({
 _NUMBERING = re.compile(
     r"^(?:[一二三四五六七八九十]{1,3}[、.．]|[（(][一二三四五六七八九十\d]{1,3}[)）]|\d{1,2}[、.．](?!\d)|[①-⑳])"
 )
-_SPACE_RUN = re.compile(r"\s+")
 _DROP = re.compile(r"[\s\u00a0\u3000·•:：,，、;；.．。“”\"'‘’()（）\[\]【】《》<>〈〉\-—_/／]+")
 
 
@@ -166,7 +165,7 @@ def normalise_pieces(pieces: list[str]) -> str:
 
 def _label_form(s: str) -> str:
     """``normalise`` after NFKC: spaces, leading numbering and punctuation removed."""
-    s = _SPACE_RUN.sub("", s)
+    s = unspaced(s)
     while True:
         m = _NUMBERING.match(s)
         if not m or m.end() == len(s):
@@ -186,7 +185,13 @@ def normalised(phrases: tuple[str, ...]) -> tuple[str, ...]:
 
 def compact(text: str) -> str:
     """NFKC text with whitespace removed but numbering and punctuation kept (for markers)."""
-    return re.sub(r"\s+", "", nfkc(text))
+    return unspaced(nfkc(text))
+
+
+def unspaced(text: str) -> str:
+    """``text`` without white space: what ``re.sub(r"\\s+", "", text)`` gives (``\\s`` in a str
+    pattern is ``str.isspace``, and so is ``split()``), several times faster on a long text."""
+    return "".join(text.split())
 
 
 @lru_cache(maxsize=None)

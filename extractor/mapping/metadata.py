@@ -9,7 +9,7 @@ from itertools import islice
 
 from ..model import Document, Paragraph
 from ..schema import PAGE_METADATA_LABELS
-from .labels import nfkc
+from .labels import nfkc, unspaced
 
 _CN_DIGIT = {"〇": 0, "零": 0, "○": 0, "Ｏ": 0, "O": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5,
              "六": 6, "七": 7, "八": 8, "九": 9}
@@ -62,6 +62,8 @@ def find_title(doc: Document) -> str | None:
     candidates: list[str] = []
     for i, p in enumerate(paras):
         t = nfkc(p.text).strip()
+        if len(t) > 87 and len(unspaced(t)) > 87:
+            continue  # over 80 characters even without a 'label：' prefix (at most 7 besides spaces)
         if _NAVIGATION.search(t):  # a breadcrumb such as 首页 > 政务公开 > 政府信息公开年报
             continue
         t = _LABEL_PREFIX.sub("", t)
@@ -89,7 +91,7 @@ def body_above_title(doc: Document, title: str | None) -> str | None:
     if not title:
         return None
     paras = [b for b in doc.blocks[:400] if isinstance(b, Paragraph)]
-    flat = [re.sub(r"\s+", "", nfkc(p.text)) for p in paras]
+    flat = [unspaced(nfkc(p.text)) for p in paras]
     head = title[: min(len(title), 8)]
     for i, text in enumerate(flat):
         if text and head in text and i > 0:
@@ -105,7 +107,7 @@ def agency_from_title(title: str | None) -> str | None:
     """'巴彦淖尔市商务局2024年政府信息公开工作年度报告' -> '巴彦淖尔市商务局' (year first or last)."""
     if not title:
         return None
-    t = re.sub(r"\s+", "", nfkc(title))
+    t = unspaced(nfkc(title))
     t = re.sub(r"^关于", "", t)
     m = _YEAR_IN_TITLE.search(t)
     if m:
@@ -141,7 +143,7 @@ def agency_warnings(doc: Document, agency: str | None, signed: str | None) -> li
 
 
 def _flat(text: str) -> str:
-    return re.sub(r"\s+", "", nfkc(text))
+    return unspaced(nfkc(text))
 
 
 def _same_body(a: str, b: str) -> bool:
