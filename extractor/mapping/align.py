@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from functools import lru_cache
-from typing import Callable
+from typing import Callable, Sequence
 
 from ..model import Cell
 from ..schema import APPLICANT_COLUMNS, APPLICANT_GROUP_LABELS, CONTENT_HEADER, Row, TableSpec
@@ -98,7 +98,7 @@ def similarity(text: str, row: Row) -> float:
     return max((SequenceMatcher(None, text, k, autojunk=False).ratio() for k in row_keys(row)), default=0.0)
 
 
-Matcher = Callable[[TableSpec, list[str]], "tuple[Row | None, bool]"]
+Matcher = Callable[[TableSpec, Sequence[str]], "tuple[Row | None, bool]"]
 
 
 def join_fragments(spec: TableSpec, rows: list[RowView], match: Matcher,

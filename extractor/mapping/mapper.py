@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Sequence
 
 from ..model import Cell, Document, Provenance, Table
 from ..schema import (APPLICANT_COLUMNS, SUBTOTAL_LABEL, TEMPLATES, Column, Row, TableSpec,
@@ -85,17 +86,17 @@ def detect_template(doc: Document, year: int | None) -> tuple[str | None, list[s
 
 # --- row matching -----------------------------------------------------------------------------
 
-def match_row(spec: TableSpec, label_keys: list[str]) -> Row | None:
+def match_row(spec: TableSpec, label_keys: Sequence[str]) -> Row | None:
     """The schema row a printed label names, most specific label cell first."""
     return match_row_how(spec, label_keys)[0]
 
 
-def match_row_how(spec: TableSpec, label_keys: list[str]) -> tuple[Row | None, bool]:
+def match_row_how(spec: TableSpec, label_keys: Sequence[str]) -> tuple[Row | None, bool]:
     """The schema row a printed label names, and whether the label names it in full (True) or
     only by a prefix (a label cut by a page break, or with extra words)."""
     if not label_keys:
         return None, False
-    return _match(spec, tuple(label_keys))
+    return _match(spec, label_keys if type(label_keys) is tuple else tuple(label_keys))
 
 
 @lru_cache(maxsize=16384)

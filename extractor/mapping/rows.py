@@ -20,11 +20,11 @@ class RowView:
     value_cols: list[int]  # grid column of each value cell (aligned tables)
 
     # computed once (a row's cells do not change while it is mapped):
-    label_keys: list[str] = field(init=False, repr=False, compare=False)  # the labels' normalised keys
+    label_keys: tuple[str, ...] = field(init=False, repr=False, compare=False)  # the labels' normalised keys
     has_values: bool = field(init=False, repr=False, compare=False)  # something printed where values go
 
     def __post_init__(self) -> None:
-        self.label_keys = [k for k in (normalise(c.text) for c in self.labels) if k]
+        self.label_keys = tuple(k for k in (normalise(c.text) for c in self.labels) if k)  # (a tuple: a cache key)
         self.has_values = any(c.text.strip() for c in self.values)
 
     @property
