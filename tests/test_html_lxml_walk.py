@@ -219,8 +219,8 @@ def _outcome(read, data: bytes, limits: Limits | None) -> tuple:
         grid = tuple(tuple(None if c is None else (ids.setdefault(id(c), len(ids)), c.text, c.provenance, c.rowspan,
                                                    c.colspan) for c in row) for row in b.grid)
         blocks.append(("table", b.provenance, grid))
-    # pictures left for OCR are the reader's addition after the walk (tests/test_html_pictures.py)
-    meta = {k: v for k, v in doc.meta.items() if k != "pictures"}
+    # pictures left for OCR, or not had, are the reader's addition after the walk (tests/test_html_pictures.py)
+    meta = {k: v for k, v in doc.meta.items() if k not in ("pictures", "pictures_elsewhere")}
     warnings = [w for w in doc.warnings if "tables pasted as pictures are missing" not in w]
     return (doc.title, meta, warnings, blocks)
 
