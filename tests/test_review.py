@@ -23,6 +23,7 @@ from bs4 import BeautifulSoup
 
 from extractor import extract_many
 from extractor.checks import run_checks
+from extractor.ocr import ocr_available
 from extractor.cli.main import main
 from extractor.review import PAGE_NAME, review_html, write_review
 from extractor.review.data import LOW_CONFIDENCE, select
@@ -371,3 +372,32 @@ def test_cli_missing_or_empty_folder_is_one_line(tmp_path):
         lines = proc.stderr.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith("error: ") and "Traceback" not in proc.stderr
         assert not (target / PAGE_NAME).exists()
+
+
+@pytest.mark.skipif(not ocr_available(), reason="the ocr extra is not installed")
+def test_a_table_pasted_as_a_picture_is_shown_as_the_picture_without_ocr_again(tmp_path, monkeypatch):
+    """A Word report whose part 三 is a screenshot: its flagged cells (low OCR confidence) are shown
+    on the picture itself, boxes drawn, and the page is built without running OCR a second time."""
+    import extractor.ocr.picture as picture
+
+    doc = FX / "docx" / "report_2022_table_picture.docx"
+    out = tmp_path / "dataset"
+    extract_many([doc]).write(out)
+
+    def no_second_ocr(*args, **kwargs):
+        raise AssertionError("the review page ran OCR again")
+
+    monkeypatch.setattr(picture, "ocr_picture", no_second_ocr)
+    soup = BeautifulSoup(write_review(out).read_text(encoding="utf-8"), "lxml")
+    [sec] = soup.select(f'section.report[data-source="{doc}"]')
+    flagged = {td["data-key"] for td in sec.select("table.grid td.flag, table.grid td.fail")}
+    assert flagged and all(k.startswith("requests.") for k in flagged)  # the pictured table's cells
+    [figure] = sec.select(".pane.source figure")
+    # the fixture's two right cells read at confidence 0.62 and 0.76 (tests/test_docx_pictures.py)
+    assert figure.figcaption.get_text().startswith("The picture at body/p[13]/drawing[1] (part 三): 2 cell boxes drawn")
+    head, _, payload = figure.img["src"].partition(",")
+    assert head in ("data:image/png;base64", "data:image/jpeg;base64")
+    from PIL import Image
+    rgb = Image.open(io.BytesIO(base64.b64decode(payload))).convert("RGB")
+    orange = sum(1 for px in rgb.getdata() if abs(px[0] - 217) < 30 and abs(px[1] - 119) < 35 and px[2] < 60)
+    assert orange > 50  # the flagged cells' boxes

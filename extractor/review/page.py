@@ -235,8 +235,9 @@ def _source(view: SourceView, template: str | None) -> str:
         out.append(f'<p class="note source-note">{escape(view.note)}</p>')
     for p in view.pictures:
         tables = "、".join(table_title(template, t).split("、", 1)[0] for t in p.tables)
-        out.append(f'<figure><img src="{p.uri}" width="{p.width}" height="{p.height}" alt="page {p.page} of the source"'
-                   f' data-page="{p.page}" loading="eager"><figcaption>Page {p.page}'
+        what = f"The picture at {escape(p.where)}" if p.where else f"Page {p.page}"
+        out.append(f'<figure><img src="{p.uri}" width="{p.width}" height="{p.height}" alt="{what} of the source"'
+                   f' data-page="{p.page}" loading="eager"><figcaption>{what}'
                    f'{f" (part {escape(tables)})" if tables else ""}: {p.marked} cell box'
                    f'{"" if p.marked == 1 else "es"} drawn (red: terms of a failing equation; orange: flagged); '
                    "click to enlarge</figcaption></figure>")

@@ -35,6 +35,7 @@ class Picture:
     height: int
     marked: int  # boxes drawn
     tables: list[str] = field(default_factory=list)  # the tables (keys) whose cells the picture holds
+    where: str | None = None  # a picture inside a document (its path there), not a page
 
 
 @dataclass
@@ -222,9 +223,21 @@ def _image_pages(data: bytes) -> list:
 
 
 def _tables(item: ReviewItem, data: bytes, name: str, marks: dict[Address, str]) -> SourceView:
-    from ..reading import read_document
+    from ..hints import Hints
+    from ..limits import DEFAULT_LIMITS
+    from ..readers.detect import detect_format
+    from ..reading import reader_for
 
-    doc = read_document(data, source=name)
+    # read by the format's reader alone: a table pasted as a picture stays a picture (shown with
+    # its cells' boxes below), not OCR'd again (seconds a picture)
+    doc = reader_for(detect_format(data))(data, source=name, hints=Hints(base_dir=str(Path(name).parent)),
+                                         limits=DEFAULT_LIMITS)
+    view = SourceView()
+    for pic in doc.meta.get("pictures") or []:
+        if len(view.pictures) < MAX_PICTURES:
+            shown = _document_picture(item, pic, marks)
+            if shown is not None:
+                view.pictures.append(shown)
     wanted = {a[0] for a in marks} | {a[0] for a, c in item.cells.items() if c.flags}
     table_paths = {c.path for a, c in item.cells.items() if a[0] in wanted and c.path}
     classes: dict[str, set[str]] = {}
@@ -232,16 +245,40 @@ def _tables(item: ReviewItem, data: bytes, name: str, marks: dict[Address, str])
         c = item.cells[a]
         if c.path:
             classes.setdefault(c.path, set()).update([kind, *(f"flag-{f}" for f in c.flags)])
-    view = SourceView()
     for block in doc.tables():
         if len(view.tables) >= MAX_SOURCE_TABLES:
             break
         paths = {cell.provenance.path for row in block.grid for cell in row if cell is not None}
         if paths & table_paths:
             view.tables.append(table_html(block, classes))
-    if not view.tables:
+    if not view.tables and not view.pictures:
         view.note = "The source tables that hold these cells were not found when the file was read again."
     return view
+
+
+def _document_picture(item: ReviewItem, pic, marks: dict[Address, str]) -> Picture | None:
+    """A table pasted as a picture, cropped to the rows of the cells to look at, their boxes drawn
+    (the boxes are in the picture's pixels as OCR decoded it: ``ocr.picture.decode_picture``)."""
+    from PIL import Image
+
+    from ..ocr.picture import decode_picture
+
+    cells = [c for c in item.cells.values() if c.bbox is not None and (c.path or "").startswith(pic.path + "/")]
+    marked = [(c.bbox, marks[c.address]) for c in cells if c.address in marks and c.bbox is not None]
+    if not marked:
+        return None
+    src = Image.fromarray(decode_picture(pic.data, pic.path)).convert("RGB")
+    boxes = [b for b, _ in marked]
+    unit = src.width / 595.0  # margins in proportion to an A4 page's width, as for a scan
+    top = max(0.0, min(b[1] for b in boxes) - MARGIN_TOP * unit)
+    bottom = min(float(src.height), max(b[3] for b in boxes) + MARGIN_BOTTOM * unit)
+    scale = min(1.0, MAX_WIDTH / src.width)
+    crop = src.crop((0, int(top), src.width, int(bottom + 0.5)))
+    img = _draw(crop.resize((max(1, round(crop.width * scale)), max(1, round(crop.height * scale)))),
+                marked, scale, (0.0, top))
+    uri, w, h = _encode(img)
+    shown = sorted({c.address[0] for c in cells}, key=lambda t: _TABLE_RANK.get(t, 9))
+    return Picture(0, uri, w, h, len(marked), shown, where=pic.path)
 
 
 def table_html(table, classes: dict[str, set[str]]) -> str:
