@@ -18,10 +18,11 @@ built before issue 15); ``--per-file`` adds each page's figures.
 
 Measured on the project's 2-core machine: before issue 15's work, BeautifulSoup tree and all,
 49-88x the bytes parse (best of 15; ours 390-690 ms for 23-25 pages, load average 1.5-4). After
-it: 7.4-7.8x the whole-page parse in a quiet hour (best of 15; ours 68.7-72.5 ms against 9.2-9.3
-ms, load average 0.2-0.3); later, with the host noisier, eight runs of best of 30 gave 7.6, 7.6,
-7.7, 7.9, 8.0, 8.1, 8.2 and 9.5x (median 7.95x): the host's noise slows our Python more than
-libxml2's C, and single runs move by 10-20%. Of ours, reading (decode, parse, walk) is about 34 ms and the
+it, best of 30, five runs in a quiet spell: 7.4, 7.4, 7.5, 7.6 and 7.8x the whole-page parse (ours
+68.0-73.0 ms against 9.2-9.4 ms; 8.4-8.9x the bytes parse; load average 0.4-0.9). An hour
+earlier, with the host noisier, eight runs gave 7.6, 7.6, 7.7, 7.9, 8.0, 8.1, 8.2 and 9.5x
+(median 7.95x): the host's noise slows our Python more than libxml2's C, and single runs move
+by 10-20%. Of ours, reading (decode, parse, walk) is about 34 ms and the
 mapper with the checks about 30 ms. ``BeautifulSoup(page, "lxml")`` alone costs 17.7x the parse.
 Usage: python3 benchmarks/html_speed.py [PAGE ...] [--repeat N] [--per-file] [--with-bs4]
 """
