@@ -12,6 +12,11 @@ from dataclasses import dataclass, field
 from typing import Iterator, Union
 
 
+# A recogniser confidence under this marks a value (or an agency name) to check against the source:
+# the README's promise, used by the OCR reader, its warnings, the review page and the metadata.
+LOW_CONFIDENCE = 0.9
+
+
 @dataclass(frozen=True)
 class Provenance:
     """Where a piece of text came from: an element path, a line, a page and box."""

@@ -14,7 +14,7 @@ from .checks import CheckResult, run_checks
 from .corrections import Corrections, correct_cells
 from .errors import NotAReportError
 from .mapping.agency import AgencyTable, agency_id
-from .mapping.labels import one_document
+from .mapping.labels import one_document, unspaced
 from .mapping.mapper import MapResult, detect_template, map_document
 from .mapping.metadata import (agency_from_title, agency_warnings, body_above_title, find_title, page_metadata, parse_date,
                                Signature, report_year, scope, signature)
@@ -115,9 +115,9 @@ def _extract_document(doc: Document, source: str | None, sha256: str | None, hin
 def _in_report(doc: Document, title: str | None, sig: Signature, pictures: list[tuple[int, str]]) -> list[str]:
     """The pictures between the report's title and its signature (a site's logos and footer badges
     lie outside), as their ``src``."""
-    flat = re.sub(r"\s+", "", title or "")
+    flat = unspaced(title or "")
     start = next((i for i, b in enumerate(doc.blocks) if isinstance(b, Paragraph) and flat
-                  and len(t := re.sub(r"\s+", "", b.text)) >= 4 and (t in flat or flat in t)), 0)
+                  and len(t := unspaced(b.text)) >= 4 and (t in flat or flat in t)), 0)
     end = next((i for i, b in enumerate(doc.blocks) if sig.paragraphs and b is sig.paragraphs[0]), len(doc.blocks))
     return [src for at, src in pictures if start < at <= end]
 
@@ -134,7 +134,7 @@ def _legacy_or_raise(doc: Document, title: str | None, year: int | None, source:
     """A document without template tables is a legacy report only if it is one report on 2018 or
     earlier; a listing of reports, a 2019+ report whose tables are images, or anything else is not."""
     where = source or "input"
-    titles = {re.sub(r"\s+", "", p.text) for p in doc.paragraphs()
+    titles = {unspaced(p.text) for p in doc.paragraphs()
               if len(p.text) <= 80 and "政府信息公开" in p.text and ("年度报告" in p.text or "年报" in p.text)
               and _YEAR.search(p.text)}
     if len(titles) >= 3:

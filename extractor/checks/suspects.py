@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import Iterable
 
 from . import CheckResult, run_checks
+from ..model import LOW_CONFIDENCE
 from ..schema import Template
 
-LOW_CONFIDENCE = 0.9
 Address = tuple[str, str, str]
 
 

@@ -18,7 +18,7 @@ from typing import Union
 
 from ..errors import InputError
 from ..usertables import read_text, rows
-from .labels import nfkc, unspaced
+from .labels import compact, nfkc, unspaced
 
 _BRACKETS = str.maketrans({"（": "(", "）": ")", "【": "(", "】": ")", "〔": "(", "〕": ")", "［": "(", "］": ")"})
 _QUOTES = "《》“”\"'‘’「」"
@@ -43,7 +43,7 @@ def agency_id(agency: str | None, text: str = "") -> str | None:
     if m is None or _HIGHER.search(m.group(1)[:-1]):
         return name  # not county-first, or its city (province) is already there
     county = m.group(1)
-    flat = unspaced(nfkc(text))
+    flat = compact(text)
     cities = Counter(c for c in (_city_before(flat, i) for i in _find_all(flat, county)) if c)
     if not cities:
         return name

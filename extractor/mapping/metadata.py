@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from datetime import date
 from itertools import islice
 
-from ..model import Document, Paragraph
+from ..model import LOW_CONFIDENCE, Document, Paragraph
 from ..schema import PAGE_METADATA_LABELS
-from .labels import nfkc, unspaced
+from .labels import compact, nfkc, unspaced
 
 _CN_DIGIT = {"〇": 0, "零": 0, "○": 0, "Ｏ": 0, "O": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5,
              "六": 6, "七": 7, "八": 8, "九": 9}
@@ -91,7 +91,7 @@ def body_above_title(doc: Document, title: str | None) -> str | None:
     if not title:
         return None
     paras = [b for b in doc.blocks[:400] if isinstance(b, Paragraph)]
-    flat = [unspaced(nfkc(p.text)) for p in paras]
+    flat = [compact(p.text) for p in paras]
     head = title[: min(len(title), 8)]
     for i, text in enumerate(flat):
         if text and head in text and i > 0:
@@ -107,7 +107,7 @@ def agency_from_title(title: str | None) -> str | None:
     """'巴彦淖尔市商务局2024年政府信息公开工作年度报告' -> '巴彦淖尔市商务局' (year first or last)."""
     if not title:
         return None
-    t = unspaced(nfkc(title))
+    t = compact(title)
     t = re.sub(r"^关于", "", t)
     m = _YEAR_IN_TITLE.search(t)
     if m:
@@ -121,7 +121,6 @@ def agency_from_title(title: str | None) -> str | None:
 
 
 _OFFICE = re.compile(r"(办公室|办公厅)$")
-_LOW_OCR_CONFIDENCE = 0.9  # as a cell's (checks.suspects.LOW_CONFIDENCE)
 
 
 def agency_warnings(doc: Document, agency: str | None, signed: str | None) -> list[str]:
@@ -135,21 +134,17 @@ def agency_warnings(doc: Document, agency: str | None, signed: str | None) -> li
             and not _same_body(agency, signed):
         out.append(f"agency: the title names {agency!r} and the signature {signed!r}; kept {agency!r} "
                    "(a misprint, or a misread?): check it against the source")
-    line = next((p for p in doc.paragraphs() if p.provenance.source == "ocr" and agency in _flat(p.text)), None)
+    line = next((p for p in doc.paragraphs() if p.provenance.source == "ocr" and agency in compact(p.text)), None)
     conf = line.provenance.confidence if line is not None else None
-    if conf is not None and conf < _LOW_OCR_CONFIDENCE:
+    if conf is not None and conf < LOW_CONFIDENCE:
         out.append(f"agency: {agency!r} read by OCR from a line of confidence {conf:.2f}; check it against the scan")
     return out
-
-
-def _flat(text: str) -> str:
-    return unspaced(nfkc(text))
 
 
 def _same_body(a: str, b: str) -> bool:
     """One body named two ways: in full and without its region (北京市朝阳区人民政府 / 朝阳区人民政府),
     or the body and its office that signs for it (…局 / …局办公室)."""
-    a, b = _flat(a), _flat(b)
+    a, b = compact(a), compact(b)
     for x in {a, _OFFICE.sub("", a)}:
         for y in {b, _OFFICE.sub("", b)}:
             if x and y and (x.endswith(y) or y.endswith(x)):

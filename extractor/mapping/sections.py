@@ -6,14 +6,14 @@ import re
 
 from ..model import Document, Paragraph
 from ..schema import SECTIONS
-from .labels import nfkc, unspaced
+from .labels import compact
 
 _NUMBERED = re.compile(r"^\s*(?:[一二三四五六七八九十]{1,3}\s*[、.．]|第[一二三四五六七八九十]部分)")
 
 
 def heading_key(text: str) -> str | None:
     """The section a paragraph heads, or None. Headings are short and numbered."""
-    t = unspaced(nfkc(text))
+    t = compact(text)
     if len(t) > 40 or not _NUMBERED.match(t):
         return None
     for s in SECTIONS:

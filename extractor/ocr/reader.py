@@ -11,13 +11,12 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from ..errors import LimitExceededError
-from ..model import Block, Document, Paragraph, Provenance
+from ..model import LOW_CONFIDENCE, Block, Document, Paragraph, Provenance
 from .aligned import Carry
 from .engine import Box
 from .layout import to_paragraphs
 from .render import PageImage, image_pages, pdf_pages
 
-LOW_CONFIDENCE = 0.9
 DASH_CONFIDENCE = 0.95  # a lone flat stroke in a cell, recognised by its shape
 
 
