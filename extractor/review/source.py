@@ -168,14 +168,7 @@ def _pictures(item: ReviewItem, data: bytes, marks: dict[Address, str], *, pixel
             if pixels:
                 if page_no > len(pages):
                     continue
-                src = pages[page_no - 1]
-                # The OCR'd scan is in pixels: same margins, in proportion to an A4 page's width.
-                unit = src.width / 595.0
-                top = max(0.0, min(b[1] for b in boxes) - MARGIN_TOP * unit)
-                bottom = min(float(src.height), max(b[3] for b in boxes) + MARGIN_BOTTOM * unit)
-                scale = min(1.0, MAX_WIDTH / src.width)
-                crop = src.crop((0, int(top), src.width, int(bottom + 0.5)))
-                img = crop.resize((max(1, round(crop.width * scale)), max(1, round(crop.height * scale))))
+                img, scale, top = _pixel_crop(pages[page_no - 1], boxes)
             else:
                 if page_no > len(pdf):
                     continue
@@ -197,6 +190,18 @@ def _pictures(item: ReviewItem, data: bytes, marks: dict[Address, str], *, pixel
         if not pixels:
             pdf.close()
     return view
+
+
+def _pixel_crop(src, boxes: list[tuple[float, float, float, float]]):
+    """A picture in pixels (an OCR'd scan, a pasted table) cut to the rows of ``boxes`` with the
+    margins a PDF page gets, in proportion to an A4 page's width, and scaled to at most
+    ``MAX_WIDTH``: (image, scale, top row)."""
+    unit = src.width / 595.0
+    top = max(0.0, min(b[1] for b in boxes) - MARGIN_TOP * unit)
+    bottom = min(float(src.height), max(b[3] for b in boxes) + MARGIN_BOTTOM * unit)
+    scale = min(1.0, MAX_WIDTH / src.width)
+    crop = src.crop((0, int(top), src.width, int(bottom + 0.5)))
+    return crop.resize((max(1, round(crop.width * scale)), max(1, round(crop.height * scale)))), scale, top
 
 
 def _image_pages(data: bytes) -> list:
@@ -268,15 +273,8 @@ def _document_picture(item: ReviewItem, pic, marks: dict[Address, str]) -> Pictu
     if not marked:
         return None
     src = Image.fromarray(decode_picture(pic.data, pic.path)).convert("RGB")
-    boxes = [b for b, _ in marked]
-    unit = src.width / 595.0  # margins in proportion to an A4 page's width, as for a scan
-    top = max(0.0, min(b[1] for b in boxes) - MARGIN_TOP * unit)
-    bottom = min(float(src.height), max(b[3] for b in boxes) + MARGIN_BOTTOM * unit)
-    scale = min(1.0, MAX_WIDTH / src.width)
-    crop = src.crop((0, int(top), src.width, int(bottom + 0.5)))
-    img = _draw(crop.resize((max(1, round(crop.width * scale)), max(1, round(crop.height * scale)))),
-                marked, scale, (0.0, top))
-    uri, w, h = _encode(img)
+    img, scale, top = _pixel_crop(src, [b for b, _ in marked])
+    uri, w, h = _encode(_draw(img, marked, scale, (0.0, top)))
     shown = sorted({c.address[0] for c in cells}, key=lambda t: _TABLE_RANK.get(t, 9))
     return Picture(0, uri, w, h, len(marked), shown, where=pic.path)
 
