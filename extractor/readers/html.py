@@ -40,7 +40,7 @@ from ..errors import LimitExceededError
 from ..limits import Limits, resolve
 from ..model import Cell, Document, Paragraph, Provenance, Table, expand_spans
 from ..hints import Hints
-from .html_pictures import FoundImage, found, html_pictures
+from .html_pictures import FoundImage, found, html_pictures, leading_int
 from .pictures import NOT_SENT, pictures_not_read
 from .textenc import decode_bytes
 
@@ -54,7 +54,6 @@ _SKIP = {"script", "style", "noscript", "template", "head", "iframe", "object", 
 _CELL_BREAK = _BLOCK | {"br"}  # inside a cell: a line break before and after
 _SPACES = re.compile(r"[ \t\r\n\u00a0\u3000\u2002\u2003\u2009\u200b]+")
 _ASCII_SPACES = " \n\t\x0c\r"  # bs4 turns a string of only these into one space (outside <pre>)
-_SPAN = re.compile(r"\s*(\d+)")
 # bs4's string containers: the text anywhere under them is a RubyTextString, TemplateString, ...
 # and never a plain string (a cell inside <template> reads empty). <script> and <style> are
 # containers too, but they hold no elements and the walk never enters them (_SKIP).
@@ -418,10 +417,8 @@ def _spaces_only(s: str, node) -> str:
 
 
 def _span(value: str | None) -> int:
-    if value is None:
-        return 1
-    m = _SPAN.match(value)
-    return min(max(int(m.group(1)), 1), MAX_SPAN) if m else 1
+    n = leading_int(value)
+    return 1 if n is None else min(max(n, 1), MAX_SPAN)
 
 
 def _cell_text(td, w: _Walker, depth: int) -> str:

@@ -35,13 +35,17 @@ class FoundImage:
     height: int | None
 
 
-def _int(value: str | None) -> int | None:
-    m = re.match(r"\s*(\d+)", value or "")
+_LEADING_INT = re.compile(r"\s*(\d+)")
+
+
+def leading_int(value: str | None) -> int | None:
+    """The number an HTML size attribute starts with ('798', ' 3 ', '871px'), as browsers read it."""
+    m = _LEADING_INT.match(value or "")
     return int(m.group(1)) if m else None
 
 
 def found(path: str, at: int, attrib) -> FoundImage:
-    return FoundImage(path, at, (attrib.get("src") or "").strip(), _int(attrib.get("width")), _int(attrib.get("height")))
+    return FoundImage(path, at, (attrib.get("src") or "").strip(), leading_int(attrib.get("width")), leading_int(attrib.get("height")))
 
 
 def _sized_for_a_table(img: FoundImage) -> bool:
